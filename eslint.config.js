@@ -1,0 +1,65 @@
+// Lint rules, including the layer rules of STYLE.md §3: a wrong-way import fails lint.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import vitest from '@vitest/eslint-plugin'
+
+const layer = (files, patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns }] },
+})
+const group = (names, message) => ({ group: names, message })
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'src/web/**/*.js', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  ...tseslint.configs.stylisticTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'bench/*.js'] } },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      'no-console': 'error',
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      '@typescript-eslint/no-confusing-void-expression': 'off',
+      '@typescript-eslint/consistent-type-definitions': 'off',
+    },
+  },
+  layer(['src/domain/**'], [
+    group(['node:*', '*', '!./*', '!../domain/*'], 'domain/ is pure: it imports only domain/.'),
+  ]),
+  layer(['src/crypto/**'], [
+    group(['**/store/**', '**/services/**', '**/http/**', '**/cli/**'], 'crypto/ imports only domain/ and node:crypto.'),
+  ]),
+  layer(['src/store/**'], [
+    group(['**/crypto/**', '**/services/**', '**/http/**', '**/cli/**'], 'store/ imports only domain/ and its drivers.'),
+  ]),
+  layer(['src/services/**'], [
+    group(['**/http/**', '**/cli/**', 'kysely', 'better-sqlite3', 'pg'], 'services/ use the Store type, never drivers.'),
+  ]),
+  layer(['src/http/**'], [
+    group(['**/store/**', '**/crypto/**', '**/cli/**'], 'http/ talks to services/, never to store/ or crypto/.'),
+  ]),
+  layer(['src/cli/**'], [
+    group(['**/store/**', '**/crypto/**', '**/services/**', '**/http/**'], 'cli/ talks to the API; it may only start server.ts.'),
+  ]),
+  {
+    files: ['src/cli/output.ts', 'bench/**', 'test/support/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.test.ts', '**/*.contract.ts', 'test/**'],
+    plugins: { vitest },
+    rules: {
+      ...vitest.configs.recommended.rules,
+      'vitest/no-focused-tests': 'error',
+      'vitest/no-disabled-tests': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+    },
+  },
+  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
+)
