@@ -1,0 +1,5 @@
+// SHA-256 hex digests for the audit hash chain (SPEC.md §1 "Versions and audit").
+import { createHash } from 'node:crypto'
+
+export const sha256Hex = (text: string): string =>
+  createHash('sha256').update(text, 'utf8').digest('hex')

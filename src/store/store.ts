@@ -1,0 +1,210 @@
+// The Store interface, in domain words. kysely-store.ts implements it once for SQLite and
+// PostgreSQL; services see only this type. Every method may throw CofferError: a unique-key
+// violation surfaces as `name_conflict` (the caller words the details), anything else as-is.
+import type { OwnerRef, Role, Team, User } from '../domain/types.js'
+
+export type Engine = 'sqlite' | 'postgres'
+
+export interface UserRecord extends User {
+  /** scrypt hash in the form written by crypto/passwords.ts. */
+  readonly passwordHash: string
+}
+
+export interface TeamWithRole extends Team {
+  readonly role: Role
+}
+
+export interface MemberRecord {
+  readonly teamId: string
+  readonly userId: string
+  readonly username: string
+  readonly role: Role
+  readonly createdAt: string
+}
+
+export interface OwnerKeyRecord {
+  readonly ownerId: string
+  readonly masterKeyId: string
+  /** iv | tag | ciphertext of the owner's 256-bit data key, sealed by the master key. */
+  readonly wrappedKey: Buffer
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export type PersonalTokenKind = 'token' | 'session'
+
+export interface PersonalTokenRecord {
+  readonly id: string
+  readonly userId: string
+  readonly name: string
+  readonly kind: PersonalTokenKind
+  /** hex SHA-256 of the token string; the string itself is never stored. */
+  readonly tokenHash: string
+  readonly createdAt: string
+  readonly expiresAt: string | null
+  readonly lastUsedAt: string | null
+}
+
+export interface LoginThrottleRecord {
+  readonly key: string
+  readonly windowStart: string
+  readonly failures: number
+}
+
+export interface SecretRecord {
+  readonly id: string
+  readonly ownerId: string
+  readonly name: string
+  readonly description: string
+  readonly isFile: boolean
+  /** The current version: the newest row of secret_versions. */
+  readonly version: number
+  readonly hint: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface SecretPatch {
+  readonly name?: string
+  readonly description?: string
+  readonly version?: number
+  readonly hint?: string | null
+  readonly updatedAt: string
+}
+
+export interface SecretVersionRecord {
+  readonly secretId: string
+  readonly version: number
+  /** The secret's name when this version was written: part of the ciphertext's AAD. */
+  readonly name: string
+  /** iv | tag | ciphertext, sealed by the owner's data key with the row's AAD. */
+  readonly ciphertext: Buffer
+  readonly hint: string | null
+  readonly createdAt: string
+  /** The user id (or token id) that wrote it. */
+  readonly createdBy: string | null
+  readonly createdByName: string | null
+}
+
+export interface AuditRecord {
+  readonly id: string
+  readonly ownerId: string
+  /** 1, 2, … per owner: the order of the hash chain. */
+  readonly seq: number
+  readonly at: string
+  /** Canonical JSON of the whole event without `hash` (what `hash` covers), stored verbatim. */
+  readonly body: string
+  readonly action: string
+  /** The environment the event concerns, if any, for filtering. */
+  readonly environmentId: string | null
+  readonly hash: string
+}
+
+export interface AuditFilter {
+  readonly ownerIds: readonly string[]
+  readonly action?: string
+  readonly environmentId?: string
+  /** ISO timestamp: events at or after it. */
+  readonly since?: string
+  /** Paging, newest first: events strictly before this (at, id). */
+  readonly before?: { readonly at: string; readonly id: string }
+  readonly limit: number
+}
+
+export interface Page {
+  /** Exclusive lower bound of the sort key (names sort ascending). */
+  readonly after?: string
+  readonly limit: number
+}
+
+export interface Store {
+  readonly engine: Engine
+
+  /** Runs `work` in one transaction; a throw rolls everything back. Nested calls join the outer one. */
+  transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>
+  /** Throws unless the database answers and every migration is applied. */
+  checkReady(): Promise<void>
+  close(): Promise<void>
+
+  // Owners: users and teams share one name space (one `owners` table with a unique name).
+  findOwnerByName(name: string): Promise<OwnerRef | undefined>
+  findOwnerById(id: string): Promise<OwnerRef | undefined>
+  /** Serializes writers of one owner until the transaction ends (PostgreSQL: row lock). */
+  lockOwner(ownerId: string): Promise<void>
+
+  countUsers(): Promise<number>
+  /** Inserts the owner and the user; `name_conflict` when the name is taken by a user or team. */
+  insertUser(user: UserRecord): Promise<void>
+  findUserById(id: string): Promise<UserRecord | undefined>
+  findUserByName(username: string): Promise<UserRecord | undefined>
+  updateUser(
+    id: string,
+    patch: { readonly disabled?: boolean; readonly isAdmin?: boolean; readonly updatedAt: string },
+  ): Promise<void>
+  countActiveInstanceAdmins(): Promise<number>
+
+  /** Inserts the owner and the team; `name_conflict` when the slug is taken by a user or team. */
+  insertTeam(team: Team): Promise<void>
+  findTeamBySlug(slug: string): Promise<Team | undefined>
+  findTeamById(id: string): Promise<Team | undefined>
+  /** Teams the user belongs to, with the user's role, ordered by slug. */
+  listTeamsOfUser(userId: string): Promise<TeamWithRole[]>
+  insertMembership(member: Omit<MemberRecord, 'username'>): Promise<void>
+  findMembership(teamId: string, userId: string): Promise<MemberRecord | undefined>
+  /** Members ordered by username. */
+  listMembers(teamId: string): Promise<MemberRecord[]>
+  updateMembershipRole(teamId: string, userId: string, role: Role): Promise<void>
+  deleteMembership(teamId: string, userId: string): Promise<void>
+  countTeamAdmins(teamId: string): Promise<number>
+
+  insertOwnerKey(key: OwnerKeyRecord): Promise<void>
+  findOwnerKey(ownerId: string): Promise<OwnerKeyRecord | undefined>
+  listOwnerKeys(): Promise<OwnerKeyRecord[]>
+  updateOwnerKey(
+    ownerId: string,
+    patch: {
+      readonly masterKeyId: string
+      readonly wrappedKey: Buffer
+      readonly updatedAt: string
+    },
+  ): Promise<void>
+
+  insertPersonalToken(token: PersonalTokenRecord): Promise<void>
+  findPersonalTokenByHash(tokenHash: string): Promise<PersonalTokenRecord | undefined>
+  /** Tokens of kind `token` (not web sessions), newest first. */
+  listPersonalTokens(userId: string): Promise<PersonalTokenRecord[]>
+  /** Returns false when the user has no such token. */
+  deletePersonalToken(userId: string, tokenId: string): Promise<boolean>
+  touchPersonalToken(tokenId: string, at: string): Promise<void>
+
+  findLoginThrottle(key: string): Promise<LoginThrottleRecord | undefined>
+  saveLoginThrottle(record: LoginThrottleRecord): Promise<void>
+  deleteLoginThrottle(key: string): Promise<void>
+
+  /** `name_conflict` when the owner already has a secret of that name. */
+  insertSecret(secret: SecretRecord): Promise<void>
+  findSecretById(id: string): Promise<SecretRecord | undefined>
+  findSecretByName(ownerId: string, name: string): Promise<SecretRecord | undefined>
+  /** Ordered by name. */
+  listSecrets(ownerId: string, page: Page): Promise<SecretRecord[]>
+  /** `name_conflict` when a rename collides. */
+  updateSecret(id: string, patch: SecretPatch): Promise<void>
+  /** Deletes the secret and all its versions. */
+  deleteSecret(id: string): Promise<void>
+
+  insertSecretVersion(version: SecretVersionRecord): Promise<void>
+  findSecretVersion(secretId: string, version: number): Promise<SecretVersionRecord | undefined>
+  /** Newest first. */
+  listSecretVersions(secretId: string): Promise<SecretVersionRecord[]>
+  /** Deletes all but the newest `keep` versions. */
+  pruneSecretVersions(secretId: string, keep: number): Promise<void>
+
+  /** The newest event of the owner's chain (highest seq), if any. */
+  findAuditHead(
+    ownerId: string,
+  ): Promise<{ readonly seq: number; readonly hash: string } | undefined>
+  /** `name_conflict` if (ownerId, seq) exists: the chain never forks. */
+  insertAuditEvent(event: AuditRecord): Promise<void>
+  /** Newest first (at desc, id desc). */
+  listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]>
+}
