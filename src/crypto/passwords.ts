@@ -52,3 +52,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
  *  cannot tell unknown users from wrong passwords by timing. */
 export const decoyPasswordHash = (): Promise<string> =>
   hashPassword(randomBytes(16).toString('hex'))
+
+/** A password for the bootstrap admin when none is configured: 144 random bits, base64url. */
+export const generatePassword = (): string => randomBytes(18).toString('base64url')

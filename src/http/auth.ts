@@ -1,0 +1,65 @@
+// Authentication: who sent the request. Deciding what they may do is domain/scopes.ts's job.
+import type { Context, MiddlewareHandler } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import { csrfTokenFor, sameString } from '../crypto/tokens.js'
+import { CofferError } from '../domain/errors.js'
+import type { Services } from '../services/index.js'
+import type { AppEnv } from './context.js'
+
+export const SESSION_COOKIE = 'coffer_session'
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export function authentication(services: Services): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization')
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+      if (!match?.[1]) {
+        throw new CofferError(
+          'unauthenticated',
+          'The Authorization header must be `Bearer <token>`',
+          { param: 'header.authorization' },
+        )
+      }
+      c.set('actor', await services.accounts.authenticate(match[1], 'token'))
+      return next()
+    }
+    const session = getCookie(c, SESSION_COOKIE)
+    if (session !== undefined) {
+      const actor = await services.accounts.authenticate(session, 'session')
+      // Security: a cookie rides along on cross-site requests; mutations must prove they come
+      // from our own page, which alone can read the CSRF token.
+      if (!SAFE_METHODS.has(c.req.method)) {
+        const sent = c.req.header('x-csrf-token') ?? ''
+        if (!sameString(sent, csrfTokenFor(session))) {
+          throw new CofferError(
+            'forbidden',
+            'Missing or wrong X-CSRF-Token header for a session request',
+            { param: 'header.x-csrf-token' },
+          )
+        }
+      }
+      c.set('actor', actor)
+      return next()
+    }
+    c.set('actor', { kind: 'anonymous' })
+    return next()
+  }
+}
+
+const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
+
+export function startSession(c: Context, token: string): string {
+  setCookie(c, SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'Strict',
+    path: '/',
+    secure: new URL(c.req.url).protocol === 'https:',
+    maxAge: SESSION_MAX_AGE_SECONDS,
+  })
+  return csrfTokenFor(token)
+}
+
+export function endSession(c: Context): void {
+  deleteCookie(c, SESSION_COOKIE, { path: '/' })
+}

@@ -1,0 +1,192 @@
+// Request and response schemas, defined once: they validate requests, type the handlers and
+// generate the OpenAPI 3.1 document, so the three cannot drift (SPEC.md §3).
+import { z } from '@hono/zod-openapi'
+
+export const Id = z
+  .string()
+  .regex(/^c[a-z0-9]{24}$/)
+  .openapi({ example: 'cmi4x2k9p0000abcdefghijkl' })
+const Timestamp = z.string().openapi({ format: 'date-time', example: '2026-11-23T12:00:00.000Z' })
+const Role = z.enum(['admin', 'member', 'viewer'])
+
+export const ErrorBody = z
+  .object({
+    detail: z.string(),
+    errors: z.array(z.object({ param: z.string(), details: z.string(), code: z.string() })),
+  })
+  .openapi('Error')
+
+export const envelope = <T extends z.ZodType>(data: T) =>
+  z.object({ data, status: z.literal('success') })
+
+export const pagedEnvelope = <T extends z.ZodType>(item: T) =>
+  z.object({
+    data: z.array(item),
+    status: z.literal('success'),
+    meta: z.object({ nextCursor: z.string().nullable() }),
+  })
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ example: 50 }),
+  cursor: z.string().max(512).optional(),
+})
+
+// Users, tokens, teams (SPEC.md §3.1)
+export const User = z
+  .object({
+    id: Id,
+    username: z.string(),
+    isAdmin: z.boolean(),
+    disabled: z.boolean(),
+    createdAt: Timestamp,
+  })
+  .openapi('User')
+export const Team = z
+  .object({ id: Id, slug: z.string(), name: z.string(), createdAt: Timestamp })
+  .openapi('Team')
+export const TeamWithRole = Team.extend({ role: Role }).openapi('TeamWithRole')
+export const Member = z
+  .object({ userId: Id, username: z.string(), role: Role, createdAt: Timestamp })
+  .openapi('Member')
+export const Me = z.object({ user: User, teams: z.array(TeamWithRole) }).openapi('Me')
+export const PersonalToken = z
+  .object({
+    id: Id,
+    name: z.string(),
+    createdAt: Timestamp,
+    expiresAt: Timestamp.nullable(),
+    lastUsedAt: Timestamp.nullable(),
+  })
+  .openapi('PersonalToken')
+export const IssuedPersonalToken = PersonalToken.extend({
+  token: z.string().openapi({ description: 'Shown once: `cfp_` + 43 base64url characters' }),
+}).openapi('IssuedPersonalToken')
+
+export const LoginRequest = z
+  .strictObject({
+    username: z.string().max(64),
+    password: z.string().max(1024),
+    tokenName: z.string().max(100).optional(),
+    session: z.boolean().optional(),
+  })
+  .openapi('LoginRequest')
+export const LoginResponse = z
+  .object({
+    token: z.string().nullable().openapi({
+      description: 'The personal token; null for a web session (the cookie carries it)',
+    }),
+    user: User,
+    expiresAt: Timestamp.nullable(),
+    csrfToken: z
+      .string()
+      .optional()
+      .openapi({ description: 'Web sessions: send as X-CSRF-Token on mutations' }),
+  })
+  .openapi('LoginResponse')
+export const CreateTokenRequest = z
+  .strictObject({ name: z.string(), expiresAt: Timestamp.optional() })
+  .openapi('CreateTokenRequest')
+export const CreateUserRequest = z
+  .strictObject({ username: z.string(), password: z.string(), isAdmin: z.boolean().optional() })
+  .openapi('CreateUserRequest')
+export const UpdateUserRequest = z
+  .strictObject({ disabled: z.boolean().optional(), isAdmin: z.boolean().optional() })
+  .openapi('UpdateUserRequest')
+export const CreateTeamRequest = z
+  .strictObject({ slug: z.string(), name: z.string().optional() })
+  .openapi('CreateTeamRequest')
+export const AddMemberRequest = z
+  .strictObject({ username: z.string(), role: Role.default('member') })
+  .openapi('AddMemberRequest')
+export const UpdateMemberRequest = z.strictObject({ role: Role }).openapi('UpdateMemberRequest')
+
+// Global secrets (SPEC.md §3.2)
+export const Secret = z
+  .object({
+    id: Id,
+    name: z.string().openapi({ example: 'OPENAI_API_KEY' }),
+    description: z.string(),
+    isFile: z.boolean(),
+    userId: Id.nullable(),
+    teamId: Id.nullable(),
+    version: z.number().int(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+    hint: z
+      .string()
+      .nullable()
+      .openapi({ description: '"…" + last 4 characters when the value has ≥ 20 characters' }),
+  })
+  .openapi('Secret')
+export const CreateSecretRequest = z
+  .strictObject({
+    name: z.string(),
+    value: z.string().openapi({ description: 'Write-only: never returned again' }),
+    description: z.string().optional(),
+    teamId: Id.optional(),
+    isFile: z.boolean().optional(),
+  })
+  .openapi('CreateSecretRequest')
+export const UpdateSecretRequest = z
+  .strictObject({
+    name: z.string().optional(),
+    value: z.string().optional(),
+    description: z.string().optional(),
+  })
+  .openapi('UpdateSecretRequest')
+export const SecretVersion = z
+  .object({
+    version: z.number().int(),
+    createdAt: Timestamp,
+    createdBy: z.string().nullable(),
+    hint: z.string().nullable(),
+  })
+  .openapi('SecretVersion')
+export const RollbackRequest = z
+  .strictObject({ version: z.number().int().min(1) })
+  .openapi('RollbackRequest')
+export const SecretLink = z
+  .object({ environment: z.string(), environmentId: Id })
+  .openapi('SecretLink')
+export const TeamIdQuery = z.object({ teamId: Id.optional() })
+
+// Audit (SPEC.md §3.9)
+export const AuditEvent = z
+  .object({
+    id: Id,
+    seq: z.number().int(),
+    at: Timestamp,
+    owner: z.string(),
+    actor: z.object({
+      kind: z.enum(['user', 'runtime', 'anonymous']),
+      id: z.string().nullable(),
+      name: z.string().nullable(),
+    }),
+    action: z.string(),
+    target: z.record(z.string(), z.unknown()),
+    ip: z.string().nullable(),
+    requestId: z.string().nullable(),
+    outcome: z.enum(['success', 'failure']),
+    hash: z.string(),
+  })
+  .openapi('AuditEvent')
+export const AuditQuery = PageQuery.extend({
+  owner: z.string().max(64).optional(),
+  action: z.string().max(64).optional(),
+  since: z
+    .string()
+    .max(40)
+    .optional()
+    .openapi({ description: 'ISO-8601 time, or a duration such as 15m, 1h, 7d' }),
+})
+
+// Seed compatibility (SPEC.md §3.8)
+export const WhoAmI = z
+  .object({
+    id: Id,
+    email: z.string().nullable(),
+    name: z.string(),
+    slug: z.string(),
+    scope: z.string(),
+  })
+  .openapi('WhoAmI')

@@ -1,0 +1,20 @@
+// The use cases, built from their dependencies. HTTP routes call these and nothing below them.
+import { createAccountService } from './accounts.js'
+import { createAuditService } from './audit.js'
+import type { ServiceDeps } from './deps.js'
+import { createSecretService } from './secrets.js'
+import { createTeamService } from './teams.js'
+
+export function createServices(deps: ServiceDeps) {
+  return {
+    accounts: createAccountService(deps),
+    teams: createTeamService(deps),
+    secrets: createSecretService(deps),
+    audit: createAuditService(deps),
+    /** Readiness: the database answers and every migration is applied. */
+    checkReady: () => deps.store.checkReady(),
+  }
+}
+
+export type Services = ReturnType<typeof createServices>
+export type { ServiceDeps } from './deps.js'
