@@ -60,7 +60,9 @@ export function validationError(error: ZodError, target: string): CofferError {
         details: `Unknown field ${at}.${key}: check its spelling (unknown fields are refused so a typo cannot drop a value)`,
       }))
     }
-    return [{ code: 'invalid', param: at, details: `Invalid ${at}: ${issue.message}` }]
+    const missing = issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
+    const details = missing ? `${at} is required` : `Invalid ${at}: ${issue.message}`
+    return [{ code: 'invalid', param: at, details }]
   })
   const [first, ...rest] = items
   if (!first) return new CofferError('invalid', 'The request is invalid')
