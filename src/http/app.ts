@@ -95,6 +95,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   })
   app.onError((error, c) => {
     const { status, body } = errorResponse(error)
+    // The unread rest of an oversized body would poison a kept-alive connection.
+    if (status === 413) c.header('Connection', 'close')
     if (status >= 500) {
       logger.error(
         { err: error, requestId: c.get('requestId') },
