@@ -91,6 +91,8 @@ export interface Denials {
   /** The code for an invisible resource: `not_found` unless the caller names a better one. */
   readonly notFound?: ErrorCode
   readonly what?: string
+  /** The request field that named the resource, for the error's `param`. */
+  readonly param?: string
 }
 
 /** authorize, throwing SPEC.md's answer: 401, 404 where existence would leak, else 403. */
@@ -110,7 +112,9 @@ export function assertAllowed(
         'Authentication required: log in with `coffer login` or send a token',
       )
     case 'invisible':
-      throw new CofferError(denials.notFound ?? 'not_found', `The ${what} was not found`)
+      throw new CofferError(denials.notFound ?? 'not_found', `The ${what} was not found`, {
+        param: denials.param ?? '',
+      })
     case 'insufficient':
       throw new CofferError('forbidden', forbiddenDetails(actor, action, what))
   }

@@ -77,7 +77,7 @@ export function createSecretService(deps: ServiceDeps) {
     if (teamId !== undefined) {
       const team = await store.findTeamById(teamId)
       const owner: OwnerRef = team ? teamOwner(team) : { kind: 'team', id: teamId, name: teamId }
-      assertAllowed(actor, 'secret.read', { kind: 'owner', owner }, { what: 'team' })
+      assertAllowed(actor, 'secret.read', { kind: 'owner', owner }, { what: 'team', param })
       if (!team) throw new CofferError('not_found', 'The team was not found', { param })
       return owner
     }
@@ -112,7 +112,8 @@ export function createSecretService(deps: ServiceDeps) {
       actor,
       action,
       { kind: 'owner', owner },
-      { notFound: 'secret_not_found', what: 'secret' },
+      // Security: the same code, words and param as `notFound` above, so existence does not leak.
+      { notFound: 'secret_not_found', what: 'secret', param: 'path.id' },
     )
     // SPEC.md §3.2: teamId in the query is accepted and ignored when it matches the owner.
     if (teamId !== undefined && teamId !== (owner.kind === 'team' ? owner.id : '')) throw notFound
