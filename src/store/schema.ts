@@ -1,0 +1,111 @@
+// Kysely's view of the tables, column for column as migrations/ creates them. Timestamps are
+// ISO-8601 TEXT and booleans INTEGER 0/1 on both engines; kysely-store.ts maps rows to records.
+import type { OwnerKind, Role } from '../domain/types.js'
+import type { PersonalTokenKind } from './store.js'
+
+/** INTEGER 0/1: better-sqlite3 cannot bind booleans, so both engines store integers. */
+export type IntBoolean = 0 | 1
+
+export interface OwnersTable {
+  id: string
+  kind: OwnerKind
+  /** A username or a team slug: one unique name space for both (SPEC.md §1). */
+  name: string
+  created_at: string
+}
+
+export interface UsersTable {
+  id: string
+  username: string
+  password_hash: string
+  is_admin: IntBoolean
+  disabled: IntBoolean
+  created_at: string
+  updated_at: string
+}
+
+export interface TeamsTable {
+  id: string
+  slug: string
+  name: string
+  created_at: string
+}
+
+export interface MembershipsTable {
+  team_id: string
+  user_id: string
+  role: Role
+  created_at: string
+}
+
+export interface OwnerKeysTable {
+  owner_id: string
+  master_key_id: string
+  wrapped_key: Buffer
+  created_at: string
+  updated_at: string
+}
+
+export interface PersonalTokensTable {
+  id: string
+  user_id: string
+  name: string
+  kind: PersonalTokenKind
+  token_hash: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+}
+
+export interface LoginThrottleTable {
+  key: string
+  window_start: string
+  failures: number
+}
+
+export interface SecretsTable {
+  id: string
+  owner_id: string
+  name: string
+  description: string
+  is_file: IntBoolean
+  version: number
+  hint: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface SecretVersionsTable {
+  secret_id: string
+  version: number
+  name: string
+  ciphertext: Buffer
+  hint: string | null
+  created_at: string
+  created_by: string | null
+  created_by_name: string | null
+}
+
+export interface AuditEventsTable {
+  id: string
+  owner_id: string
+  seq: number
+  at: string
+  body: string
+  action: string
+  environment_id: string | null
+  hash: string
+}
+
+export interface Database {
+  owners: OwnersTable
+  users: UsersTable
+  teams: TeamsTable
+  memberships: MembershipsTable
+  owner_keys: OwnerKeysTable
+  personal_tokens: PersonalTokensTable
+  login_throttle: LoginThrottleTable
+  secrets: SecretsTable
+  secret_versions: SecretVersionsTable
+  audit_events: AuditEventsTable
+}
