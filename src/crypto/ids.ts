@@ -10,7 +10,7 @@ export function newId(now: number = Date.now()): string {
   let tail = ''
   // 256 % 36 = 4: the bias towards the first 4 digits is 1/64 per character, irrelevant for ids
   // that are unique by time plus 82 bits and never used as secrets.
-  for (const byte of random) tail += ALPHABET[byte % 36]
+  for (const byte of random) tail += ALPHABET.charAt(byte % 36)
   return `c${time}${tail}`
 }
 

@@ -50,7 +50,7 @@ export function parseValue(input: string, param = 'body.value', rules: ValueRule
 
 export function parseDescription(input: string | undefined, param = 'body.description'): string {
   const description = input ?? ''
-  if ([...description].length > DESCRIPTION_MAX) {
+  if (Array.from(description).length > DESCRIPTION_MAX) {
     throw new CofferError(
       'invalid',
       `The description is longer than ${DESCRIPTION_MAX} characters`,
@@ -62,6 +62,6 @@ export function parseDescription(input: string | undefined, param = 'body.descri
 
 /** `"…" + last 4 characters` when the value has at least 20 characters, otherwise null. */
 export function hintOf(value: Redacted): string | null {
-  const chars = [...value.reveal()]
+  const chars = Array.from(value.reveal()) // code points, not UTF-16 units
   return chars.length >= HINT_MIN_CHARS ? `…${chars.slice(-4).join('')}` : null
 }

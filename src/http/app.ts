@@ -108,7 +108,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   return app
 }
 
-function hasBody(c: Context): boolean {
+function hasBody(c: { req: { header(name: string): string | undefined } }): boolean {
   const length = c.req.header('content-length')
   if (length !== undefined) return Number(length) > 0
   return c.req.header('transfer-encoding') !== undefined

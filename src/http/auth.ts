@@ -1,7 +1,6 @@
 // Authentication: who sent the request. Deciding what they may do is domain/scopes.ts's job.
 import type { Context, MiddlewareHandler } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import { csrfTokenFor, sameString } from '../crypto/tokens.js'
 import { CofferError } from '../domain/errors.js'
 import type { Services } from '../services/index.js'
 import type { AppEnv } from './context.js'
@@ -30,14 +29,7 @@ export function authentication(services: Services): MiddlewareHandler<AppEnv> {
       // Security: a cookie rides along on cross-site requests; mutations must prove they come
       // from our own page, which alone can read the CSRF token.
       if (!SAFE_METHODS.has(c.req.method)) {
-        const sent = c.req.header('x-csrf-token') ?? ''
-        if (!sameString(sent, csrfTokenFor(session))) {
-          throw new CofferError(
-            'forbidden',
-            'Missing or wrong X-CSRF-Token header for a session request',
-            { param: 'header.x-csrf-token' },
-          )
-        }
+        services.accounts.checkCsrf(session, c.req.header('x-csrf-token') ?? '')
       }
       c.set('actor', actor)
       return next()
@@ -49,7 +41,7 @@ export function authentication(services: Services): MiddlewareHandler<AppEnv> {
 
 const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60
 
-export function startSession(c: Context, token: string): string {
+export function startSession(c: Context, services: Services, token: string): string {
   setCookie(c, SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Strict',
@@ -57,7 +49,7 @@ export function startSession(c: Context, token: string): string {
     secure: new URL(c.req.url).protocol === 'https:',
     maxAge: SESSION_MAX_AGE_SECONDS,
   })
-  return csrfTokenFor(token)
+  return services.accounts.csrfTokenFor(token)
 }
 
 export function endSession(c: Context): void {

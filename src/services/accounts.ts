@@ -5,7 +5,7 @@ import {
   hashPassword,
   verifyPassword,
 } from '../crypto/passwords.js'
-import { hashToken, issueToken, sameHash } from '../crypto/tokens.js'
+import { csrfTokenFor, hashToken, issueToken, sameHash, sameString } from '../crypto/tokens.js'
 import { CofferError } from '../domain/errors.js'
 import { parseOwnerName } from '../domain/names.js'
 import { assertAllowed } from '../domain/scopes.js'
@@ -89,11 +89,7 @@ export function createAccountService(deps: ServiceDeps) {
 
   function parseTokenName(name: string): string {
     const trimmed = name.trim()
-    if (
-      trimmed.length === 0 ||
-      trimmed.length > TOKEN_NAME_MAX ||
-      /[\u0000-\u001f]/.test(trimmed)
-    ) {
+    if (trimmed.length === 0 || trimmed.length > TOKEN_NAME_MAX || /\p{Cc}/u.test(trimmed)) {
       throw new CofferError(
         'invalid',
         `A token name needs 1 to ${TOKEN_NAME_MAX} printable characters`,
@@ -291,8 +287,7 @@ export function createAccountService(deps: ServiceDeps) {
       if (!token.startsWith('cfp_')) throw unauthenticated
       const tokenHash = hashToken(token)
       const record = await store.findPersonalTokenByHash(tokenHash)
-      if (!record || record.kind !== accept || !sameHash(record.tokenHash, tokenHash))
-        throw unauthenticated
+      if (record?.kind !== accept || !sameHash(record.tokenHash, tokenHash)) throw unauthenticated
       const now = deps.now()
       if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime())
         throw unauthenticated
@@ -305,6 +300,22 @@ export function createAccountService(deps: ServiceDeps) {
         await store.touchPersonalToken(record.id, now.toISOString())
       }
       return actorFor(user, record.id)
+    },
+
+    /** The CSRF token the web UI must echo on mutations made with this session. */
+    csrfTokenFor(sessionToken: string): string {
+      return csrfTokenFor(sessionToken)
+    },
+
+    /** Security: constant-time check of a mutation's X-CSRF-Token against its session. */
+    checkCsrf(sessionToken: string, sent: string): void {
+      if (!sameString(sent, csrfTokenFor(sessionToken))) {
+        throw new CofferError(
+          'forbidden',
+          'Missing or wrong X-CSRF-Token header for a session request',
+          { param: 'header.x-csrf-token' },
+        )
+      }
     },
 
     async me(actor: Actor): Promise<MeView> {

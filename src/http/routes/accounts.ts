@@ -97,7 +97,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, services: Servic
     const input = c.req.valid('json')
     const result = await accounts.login(input, c.get('requestContext'))
     if (input.session) {
-      const csrfToken = startSession(c, result.token)
+      const csrfToken = startSession(c, services, result.token)
       return c.json(
         success({ token: null, user: result.user, expiresAt: result.expiresAt, csrfToken }),
         200,

@@ -1,7 +1,7 @@
 // /docs: a reference page rendered from the same OpenAPI document the API serves, so it never
 // drifts. Self-contained (no CDN), under a strict Content-Security-Policy.
 import type { OpenAPIHono } from '@hono/zod-openapi'
-import { html, raw } from 'hono/html'
+import { html } from 'hono/html'
 import type { AppEnv } from '../context.js'
 
 const CSP =
@@ -30,7 +30,7 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
       openapi: '3.1.0',
       info: { title: 'Coffer API', version: '1' },
     })
-    const byTag = new Map<string, string[]>()
+    const byTag = new Map<string, ReturnType<typeof html>[]>()
     for (const [path, item] of Object.entries(document.paths ?? {})) {
       for (const method of METHODS) {
         const operation = (item as Record<string, Operation | undefined>)[method]
@@ -56,13 +56,13 @@ export function registerDocs(app: OpenAPIHono<AppEnv>): void {
             <pre>${statuses.join('\n')}</pre>
           </details>
         </div>`
-        byTag.set(tag, [...(byTag.get(tag) ?? []), String(entry)])
+        byTag.set(tag, [...(byTag.get(tag) ?? []), entry])
       }
     }
     const sections = [...byTag].map(
       ([tag, entries]) =>
         html`<h2>${tag}</h2>
-          ${raw(entries.join(''))}`,
+          ${entries}`,
     )
     c.header('Content-Security-Policy', CSP)
     return c.html(
