@@ -1,0 +1,164 @@
+// npm run bench: throughput of Coffer's routes as a ratio of the framework's hello-world,
+// measured in the same run on this machine (autocannon over loopback, 10 connections).
+// Set COFFER_BENCH_DATABASE_URL (a PostgreSQL URL) to measure PostgreSQL as well.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import autocannon from 'autocannon'
+import pg from 'pg'
+
+const SECONDS = Number(process.env.COFFER_BENCH_SECONDS ?? 8)
+const CONNECTIONS = 10
+const root = join(import.meta.dirname, '..')
+
+function start(command, args, env) {
+  const child = spawn(command, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr += chunk))
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      const url = /(http:\/\/\S+)/.exec(line)?.[1]
+      if (url) resolve({ url, stop: () => child.kill('SIGTERM') })
+      else reject(new Error(`unexpected output: ${line}\n${stderr}`))
+    })
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${stderr}`)))
+  })
+}
+
+function load(options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    )
+  })
+}
+
+async function measure(label, options) {
+  await load({ ...options, duration: 1 }) // warm-up: JIT, connection pools, caches
+  const result = await load(options)
+  const errors = result.errors + result.non2xx
+  const line = {
+    label,
+    rps: Math.round(result.requests.average),
+    p99ms: result.latency.p99,
+    errors,
+  }
+  console.log(
+    `  ${label.padEnd(34)} ${String(line.rps).padStart(7)} req/s   p99 ${line.p99ms} ms${errors ? `   ${errors} errors!` : ''}`,
+  )
+  return line
+}
+
+async function api(base, token, method, path, body) {
+  const response = await fetch(base + path, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  })
+  if (!response.ok)
+    throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`)
+  return (await response.json()).data
+}
+
+async function benchCoffer(engine, env) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'coffer-bench-'))
+  const server = await start(
+    process.execPath,
+    [join(root, 'bin/coffer.js'), 'server', '--port', '0'],
+    {
+      COFFER_DATA_DIR: dataDir,
+      COFFER_BOOTSTRAP_ADMIN_PASSWORD: 'bench-password',
+      COFFER_LOG_LEVEL: 'warn',
+      ...env,
+    },
+  )
+  try {
+    const { token } = await api(server.url, null, 'POST', '/api/v1/auth/login', {
+      username: 'admin',
+      password: 'bench-password',
+    })
+    for (let i = 0; i < 20; i += 1) {
+      await api(server.url, token, 'POST', '/api/v1/secrets/', {
+        name: `SEED_${i}`,
+        value: `seed-value-${i}-${'x'.repeat(40)}`,
+      })
+    }
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+    let counter = 0
+    const list = await measure(`${engine}: GET /api/v1/secrets/ (20)`, {
+      url: `${server.url}/api/v1/secrets/`,
+      headers,
+    })
+    const create = await measure(`${engine}: POST /api/v1/secrets/`, {
+      url: `${server.url}/api/v1/secrets/`,
+      method: 'POST',
+      headers,
+      requests: [
+        {
+          setupRequest: (request) => {
+            counter += 1
+            return {
+              ...request,
+              body: JSON.stringify({
+                name: `BENCH_${counter}`,
+                value: `value-${counter}-${'y'.repeat(48)}`,
+              }),
+            }
+          },
+        },
+      ],
+    })
+    return { list, create }
+  } finally {
+    server.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+async function main() {
+  console.log(
+    `Coffer bench: ${SECONDS}s per route after a 1s warm-up, ${CONNECTIONS} connections, node ${process.version}`,
+  )
+  const hello = await start(process.execPath, [join(root, 'bench/hello-server.js')], {})
+  let baseline
+  try {
+    baseline = await measure('baseline: Hono hello-world', { url: hello.url })
+  } finally {
+    hello.stop()
+  }
+  const results = { sqlite: await benchCoffer('sqlite', {}) }
+  const pgUrl = process.env.COFFER_BENCH_DATABASE_URL
+  if (pgUrl) {
+    const schema = `bench_${randomBytes(6).toString('hex')}`
+    const url = new URL(pgUrl)
+    url.searchParams.set('options', `-c search_path=${schema}`)
+    try {
+      results.postgres = await benchCoffer('postgres', {
+        COFFER_DATABASE_URL: url.toString(),
+        COFFER_MASTER_KEY: randomBytes(32).toString('base64'),
+      })
+    } finally {
+      const client = new pg.Client({ connectionString: pgUrl })
+      await client.connect()
+      await client.query(`drop schema if exists ${schema} cascade`)
+      await client.end()
+    }
+  }
+  console.log('\nRatios to the hello-world baseline measured above:')
+  for (const [engine, { list, create }] of Object.entries(results)) {
+    console.log(
+      `  ${engine.padEnd(9)} GET /secrets/ ${(list.rps / baseline.rps).toFixed(3)}   POST /secrets/ ${(create.rps / baseline.rps).toFixed(3)}`,
+    )
+  }
+}
+
+await main()
