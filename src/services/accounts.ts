@@ -13,6 +13,7 @@ import type { Actor, OwnerRef, RequestContext, Role, User, UserActor } from '../
 import type {
   PersonalTokenKind,
   PersonalTokenRecord,
+  Store,
   TeamWithRole,
   UserRecord,
 } from '../store/store.js'
@@ -158,6 +159,15 @@ export function createAccountService(deps: ServiceDeps) {
     return { token: issued.token, record }
   }
 
+  /** Serializes changes of instance-admin status, so two admins stepping down at once cannot
+   *  both count the other and leave none (SPEC.md §1). The bootstrap admin's owner row is the
+   *  lock: it always exists (users are never deleted or renamed), and the Store has no
+   *  instance-wide lock. Taken first in the transaction, before any other owner's row. */
+  async function lockInstanceAdmins(tx: Store): Promise<void> {
+    const bootstrapAdmin = await tx.findUserByName(BOOTSTRAP_ADMIN)
+    if (bootstrapAdmin) await tx.lockOwner(bootstrapAdmin.id)
+  }
+
   async function actorFor(user: UserRecord, tokenId: string): Promise<UserActor> {
     const teams: TeamWithRole[] = await store.listTeamsOfUser(user.id)
     return {
@@ -205,25 +215,33 @@ export function createAccountService(deps: ServiceDeps) {
     ): Promise<{ token: string; user: UserView; expiresAt: string | null }> {
       const throttleKey = `${input.username.toLowerCase()}|${context.ip ?? ''}`
       const now = deps.now()
-      const throttle = await store.findLoginThrottle(throttleKey)
-      const windowOpen =
-        throttle && now.getTime() - Date.parse(throttle.windowStart) < THROTTLE_WINDOW_MS
-      if (windowOpen && throttle.failures >= THROTTLE_FAILURES) {
+      const user = await store.findUserByName(input.username)
+      // Security: the attempt is counted before the (slow) password check, atomically, so
+      // guesses sent in parallel cannot all pass a check that read the counter before any of
+      // them failed. A correct password clears the count below.
+      const throttled = await store.transaction(async (tx) => {
+        if (user) await tx.lockOwner(user.id)
+        const throttle = await tx.findLoginThrottle(throttleKey)
+        const windowOpen =
+          throttle && now.getTime() - Date.parse(throttle.windowStart) < THROTTLE_WINDOW_MS
+        if (windowOpen && throttle.failures >= THROTTLE_FAILURES) return true
+        await tx.saveLoginThrottle({
+          key: throttleKey,
+          windowStart: windowOpen ? throttle.windowStart : now.toISOString(),
+          failures: windowOpen ? throttle.failures + 1 : 1,
+        })
+        return false
+      })
+      if (throttled) {
         throw new CofferError(
           'rate_limited',
           'Too many failed logins for this user from this address; wait 15 minutes and try again',
         )
       }
-      const user = await store.findUserByName(input.username)
       // Security: verify against a decoy when the user is unknown so timing does not reveal it.
       decoyHash ??= decoyPasswordHash()
       const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyHash))
       if (!user || !valid || user.disabled) {
-        await store.saveLoginThrottle({
-          key: throttleKey,
-          windowStart: windowOpen ? throttle.windowStart : now.toISOString(),
-          failures: windowOpen ? throttle.failures + 1 : 1,
-        })
         if (user) {
           await store.transaction((tx) =>
             recordAudit(deps, tx, {
@@ -243,7 +261,7 @@ export function createAccountService(deps: ServiceDeps) {
             : 'Wrong username or password',
         )
       }
-      if (throttle) await store.deleteLoginThrottle(throttleKey)
+      await store.deleteLoginThrottle(throttleKey)
       const kind: PersonalTokenKind = input.session ? 'session' : 'token'
       const expiresAt = input.session
         ? new Date(now.getTime() + SESSION_TTL_MS).toISOString()
@@ -280,19 +298,20 @@ export function createAccountService(deps: ServiceDeps) {
 
     /** The actor behind a bearer token or session, or 401. `kind` limits which tokens count. */
     async authenticate(token: string, accept: PersonalTokenKind): Promise<UserActor> {
-      const unauthenticated = new CofferError(
-        'unauthenticated',
-        'The token is unknown, expired or revoked; log in again with `coffer login`',
-      )
-      if (!token.startsWith('cfp_')) throw unauthenticated
+      const unauthenticated = () =>
+        new CofferError(
+          'unauthenticated',
+          'The token is unknown, expired or revoked; log in again with `coffer login`',
+        )
+      if (!token.startsWith('cfp_')) throw unauthenticated()
       const tokenHash = hashToken(token)
       const record = await store.findPersonalTokenByHash(tokenHash)
-      if (record?.kind !== accept || !sameHash(record.tokenHash, tokenHash)) throw unauthenticated
+      if (record?.kind !== accept || !sameHash(record.tokenHash, tokenHash)) throw unauthenticated()
       const now = deps.now()
       if (record.expiresAt !== null && Date.parse(record.expiresAt) <= now.getTime())
-        throw unauthenticated
+        throw unauthenticated()
       const user = await store.findUserById(record.userId)
-      if (!user || user.disabled) throw unauthenticated
+      if (!user || user.disabled) throw unauthenticated()
       if (
         record.lastUsedAt === null ||
         now.getTime() - Date.parse(record.lastUsedAt) > TOUCH_EVERY_MS
@@ -415,6 +434,7 @@ export function createAccountService(deps: ServiceDeps) {
     ): Promise<UserView> {
       assertAllowed(actor, 'user.manage', { kind: 'instance' })
       return store.transaction(async (tx) => {
+        await lockInstanceAdmins(tx)
         const user = await tx.findUserByName(username)
         if (!user)
           throw new CofferError('not_found', `No user named ${username}`, {

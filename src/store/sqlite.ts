@@ -65,7 +65,9 @@ export async function openSqliteStore(path: string): Promise<Store> {
     })
   }
 
-  const db = new Kysely<Database>({ dialect: new CofferSqliteDialect({ database }) })
+  const db = new Kysely<Database>({
+    dialect: new CofferSqliteDialect({ database: withStatementCache(database) }),
+  })
   try {
     await migrateToLatest(db, { binaryType: 'blob' })
   } catch (error) {
@@ -73,4 +75,27 @@ export async function openSqliteStore(path: string): Promise<Store> {
     throw error
   }
   return createKyselyStore(db, SQLITE_TRAITS)
+}
+
+const STATEMENT_CACHE_SIZE = 512
+
+/** Kysely prepares every query anew; better-sqlite3's prepare costs more than running a small
+ *  query (FACTS.md: 2.8 µs prepared vs 4.5 µs unprepared, and far more for joins). Queries come
+ *  from a fixed set of builders, so caching statements by SQL text stays small. */
+function withStatementCache(database: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>()
+  return new Proxy(database, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver) as unknown
+      return (sql: string) => {
+        let statement = cache.get(sql)
+        if (!statement) {
+          statement = target.prepare(sql)
+          if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear()
+          cache.set(sql, statement)
+        }
+        return statement
+      }
+    },
+  })
 }
