@@ -113,7 +113,7 @@ function buildProgram(
 
   program
     .command('server')
-    .description('run the Coffer server (REST API and web UI)')
+    .description('run the Coffer server (REST API)')
     .option(
       '--port <port>',
       'port, 0 for any free one (env COFFER_PORT; default 8080)',
