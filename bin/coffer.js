@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs'
 
 const main = new URL('../dist/cli/main.js', import.meta.url)
 if (!existsSync(main)) {
-  process.stderr.write('coffer: the CLI is not built yet. Run `npm ci` (or `npm run build`) first.\n')
+  process.stderr.write(
+    'coffer: the CLI is not built yet. Run `npm ci` (or `npm run build`) first.\n',
+  )
   process.exit(1)
 }
 await import(main.href)
