@@ -69,3 +69,15 @@ export interface RequestContext {
   readonly requestId: string | null
   readonly ip: string | null
 }
+
+/** Where a resolved name comes from (SPEC.md §3.7 `sources`). */
+export type EntrySource = 'variable' | 'linked' | 'direct' | 'provider'
+
+/** One entry of an environment, as the resolver sees it: a name and where it comes from. No
+ *  value: values stay sealed until the services layer opens the winners. */
+export interface Entry {
+  readonly name: string
+  readonly source: EntrySource
+  /** The entry's row id (direct secret, variable, link or provider attachment). */
+  readonly id: string
+}
