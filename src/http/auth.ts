@@ -8,8 +8,24 @@ import type { AppEnv } from './context.js'
 export const SESSION_COOKIE = 'coffer_session'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
+/** The API routes that need no credentials and read none (STYLE.md §8: a short named list).
+ *  Every other API route answers 401 without them, before its request is validated. Logging
+ *  in proves who you are afresh, so a leftover cookie or token (revoked, expired, or a live
+ *  session whose page lost its CSRF token) must not stand in its way. Paths are compared
+ *  without the trailing slash the router also accepts. */
+const PUBLIC_PATHS = new Set([
+  '/api/v1/auth/login',
+  '/api/v1/healthz',
+  '/api/v1/readyz',
+  '/api/v1/openapi.json',
+])
+
 export function authentication(services: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    if (PUBLIC_PATHS.has(c.req.path.replace(/\/+$/, ''))) {
+      c.set('actor', { kind: 'anonymous' })
+      return next()
+    }
     const header = c.req.header('authorization')
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
@@ -34,8 +50,10 @@ export function authentication(services: Services): MiddlewareHandler<AppEnv> {
       c.set('actor', actor)
       return next()
     }
-    c.set('actor', { kind: 'anonymous' })
-    return next()
+    throw new CofferError(
+      'unauthenticated',
+      'Authentication required: log in with `coffer login` or send a token',
+    )
   }
 }
 

@@ -103,13 +103,14 @@ export async function newUser(
   api: Api,
   adminTok: string,
   prefix = 'user',
-): Promise<{ username: string; token: string; id: string }> {
+): Promise<{ username: string; password: string; token: string; id: string }> {
   const username = uniqueName(prefix)
   const password = `pw-${username}-long`
   const created = await api.as(adminTok).post('/api/v1/users', { username, password })
   expect(created.status, created.text).toBe(201)
   return {
     username,
+    password,
     token: await login(api, username, password),
     id: created.body.data.id as string,
   }

@@ -107,6 +107,9 @@ export async function startTestServer(
         : Promise.resolve(runSqlite(join(dataDir, 'coffer.db'), statement, params)),
     async stop(stopOptions = {}) {
       await stopProcess(child)
+      // SPEC.md §3: a 5xx is a bug. The server logs every unexpected error; none may appear.
+      const bugs = stderr.split('\n').filter((line) => line.includes('"msg":"unexpected error"'))
+      if (bugs.length > 0) throw new Error(`the server hit unexpected errors:\n${bugs.join('\n')}`)
       if (stopOptions.keepData) return
       rmSync(dataDir, { recursive: true, force: true })
       if (database) await dropSchema(database.url, database.schema)

@@ -1,0 +1,535 @@
+// Every documented route × every kind of caller, as one table: SPEC.md §1 (roles), §2 (404 where
+// existence would leak, 403 only inside a visible owner), §3 (401 for a missing or bad token).
+// Adding a route means adding a row; a documented route without a row fails the suite.
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ADMIN_PASSWORD, startTestServer, testEngines, type TestServer } from '../support/server.js'
+import { Api, adminToken, login, newUser, uniqueName, type Reply } from '../support/http.js'
+
+const engines = await testEngines()
+
+const USER_ROLES = [
+  'owner', // owns the personal secret; in no team
+  'teamAdmin',
+  'teamMember',
+  'teamViewer',
+  'other', // a user in neither the team nor the owner's shoes
+  'instanceAdmin', // the bootstrap admin: manages users, sees no one else's secrets (SPEC.md §1)
+] as const
+type UserRole = (typeof USER_ROLES)[number]
+const ROLES = [...USER_ROLES, 'anonymous', 'bogus'] as const
+type Role = (typeof ROLES)[number]
+
+/** Documented routes that answer without a token. */
+const PUBLIC_ROUTES = [
+  'GET /healthz',
+  'GET /readyz',
+  'GET /api/v1/healthz',
+  'GET /api/v1/readyz',
+  'POST /api/v1/auth/login',
+]
+
+interface Account {
+  readonly username: string
+  readonly password: string
+  readonly token: string
+  readonly id: string
+}
+
+interface Fixture {
+  readonly api: Api
+  readonly users: Record<UserRole, Account>
+  readonly team: { readonly id: string; readonly slug: string }
+  readonly personalSecretId: string
+  readonly teamSecretId: string
+  /** A team member the member-management rows change and remove. */
+  readonly spare: Account
+  /** A user the add-member row adds. */
+  readonly candidate: Account
+}
+
+interface Call {
+  readonly path: string
+  readonly body?: unknown
+}
+
+interface Row {
+  /** `METHOD path` exactly as the OpenAPI document names it. */
+  readonly route: string
+  /** Tells rows of one route apart (personal or team secret, …). */
+  readonly variant: string
+  /** Builds the request; may first create what the request acts on, as the fixture's users. */
+  readonly call: (f: Fixture, role: Role) => Call | Promise<Call>
+  /** The caller presents a token made for this request only (logout revokes it). */
+  readonly freshToken?: boolean
+  readonly expect: Record<Role, number>
+}
+
+/** Statuses per role: `allowed` for the roles named, `otherwise` for the other users, and 401
+ *  for no token and a bogus one. */
+function statuses(allowed: Partial<Record<UserRole, number>>, otherwise: number) {
+  return Object.fromEntries(
+    ROLES.map((role) => [
+      role,
+      role === 'anonymous' || role === 'bogus' ? 401 : (allowed[role] ?? otherwise),
+    ]),
+  ) as Record<Role, number>
+}
+const anyUser = (status: number) => statuses({}, status)
+const personalOwner = (status: number) => statuses({ owner: status }, 404)
+const teamRead = (status: number) =>
+  statuses({ teamAdmin: status, teamMember: status, teamViewer: status }, 404)
+const teamWrite = (status: number) =>
+  statuses({ teamAdmin: status, teamMember: status, teamViewer: 403 }, 404)
+const teamAdmin = (status: number) =>
+  statuses({ teamAdmin: status, teamMember: 403, teamViewer: 403 }, 404)
+const instanceAdmin = (status: number) => statuses({ instanceAdmin: status }, 403)
+
+const secretName = () => `AUTHZ_${randomBytes(6).toString('hex').toUpperCase()}`
+
+async function ok<T>(reply: Promise<Reply<T>>, status: number): Promise<Reply<T>> {
+  const answered = await reply
+  expect(answered.status, answered.text).toBe(status)
+  return answered
+}
+
+/** A new global secret: the owner's personal one, or the team's (made by its admin). */
+async function newSecret(
+  api: Api,
+  users: Pick<Fixture['users'], 'owner' | 'teamAdmin'>,
+  team: Fixture['team'],
+  scope: 'personal' | 'team',
+): Promise<string> {
+  const [as, teamId] = scope === 'personal' ? [users.owner, undefined] : [users.teamAdmin, team.id]
+  const reply = await ok(
+    api.as(as.token).post('/api/v1/secrets', { name: secretName(), value: 'v', teamId }),
+    200,
+  )
+  return reply.body.data.id as string
+}
+
+/** Makes `spare` a member of the team (again), whatever earlier rows did to them. */
+async function ensureSpareIsMember(f: Fixture): Promise<void> {
+  const admin = f.api.as(f.users.teamAdmin.token)
+  const added = await admin.post(`/api/v1/teams/${f.team.slug}/members`, {
+    username: f.spare.username,
+    role: 'member',
+  })
+  expect([201, 409], added.text).toContain(added.status)
+}
+
+const SCOPES = ['personal', 'team'] as const
+const bySecretScope = (
+  route: string,
+  build: (f: Fixture, scope: 'personal' | 'team', id: string) => Call,
+  expected: { personal: Record<Role, number>; team: Record<Role, number> },
+  freshSecret = false,
+): Row[] =>
+  SCOPES.map((scope) => ({
+    route,
+    variant: `${scope} secret`,
+    call: async (f) => {
+      const id = freshSecret
+        ? await newSecret(f.api, f.users, f.team, scope)
+        : scope === 'personal'
+          ? f.personalSecretId
+          : f.teamSecretId
+      return build(f, scope, id)
+    },
+    expect: expected[scope],
+  }))
+
+const ROWS: Row[] = [
+  // Global secrets (SPEC.md §3.2): every user has a personal scope of their own.
+  {
+    route: 'GET /api/v1/secrets',
+    variant: 'own personal scope',
+    call: () => ({ path: '/api/v1/secrets' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'GET /api/v1/secrets',
+    variant: 'team scope',
+    call: (f) => ({ path: `/api/v1/secrets?teamId=${f.team.id}` }),
+    expect: teamRead(200),
+  },
+  {
+    route: 'POST /api/v1/secrets',
+    variant: 'own personal scope',
+    call: () => ({ path: '/api/v1/secrets', body: { name: secretName(), value: 'v' } }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'POST /api/v1/secrets',
+    variant: 'team scope',
+    call: (f) => ({
+      path: '/api/v1/secrets',
+      body: { name: secretName(), value: 'v', teamId: f.team.id },
+    }),
+    expect: teamWrite(200),
+  },
+  ...bySecretScope('GET /api/v1/secrets/{id}', (_, __, id) => ({ path: `/api/v1/secrets/${id}` }), {
+    personal: personalOwner(200),
+    team: teamRead(200),
+  }),
+  ...bySecretScope(
+    'PATCH /api/v1/secrets/{id}',
+    (_, __, id) => ({ path: `/api/v1/secrets/${id}`, body: { description: 'changed' } }),
+    { personal: personalOwner(200), team: teamWrite(200) },
+  ),
+  ...bySecretScope(
+    'DELETE /api/v1/secrets/{id}',
+    (_, __, id) => ({ path: `/api/v1/secrets/${id}` }),
+    { personal: personalOwner(204), team: teamWrite(204) },
+    true,
+  ),
+  ...bySecretScope(
+    'GET /api/v1/secrets/{id}/versions',
+    (_, __, id) => ({ path: `/api/v1/secrets/${id}/versions` }),
+    { personal: personalOwner(200), team: teamRead(200) },
+  ),
+  ...bySecretScope(
+    'POST /api/v1/secrets/{id}/rollback',
+    (_, __, id) => ({ path: `/api/v1/secrets/${id}/rollback`, body: { version: 1 } }),
+    { personal: personalOwner(200), team: teamWrite(200) },
+    true,
+  ),
+  ...bySecretScope(
+    'GET /api/v1/secrets/{id}/links',
+    (_, __, id) => ({ path: `/api/v1/secrets/${id}/links` }),
+    { personal: personalOwner(200), team: teamRead(200) },
+  ),
+
+  // Teams (SPEC.md §3.1): viewers read, admins manage members, outsiders see nothing.
+  {
+    route: 'GET /api/v1/teams',
+    variant: 'own teams',
+    call: () => ({ path: '/api/v1/teams' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'POST /api/v1/teams',
+    variant: 'new team',
+    call: () => ({ path: '/api/v1/teams', body: { slug: uniqueName('authz') } }),
+    expect: anyUser(201),
+  },
+  {
+    route: 'GET /api/v1/teams/{slug}',
+    variant: 'the team',
+    call: (f) => ({ path: `/api/v1/teams/${f.team.slug}` }),
+    expect: teamRead(200),
+  },
+  {
+    route: 'GET /api/v1/teams/{slug}/members',
+    variant: 'the team',
+    call: (f) => ({ path: `/api/v1/teams/${f.team.slug}/members` }),
+    expect: teamRead(200),
+  },
+  {
+    route: 'POST /api/v1/teams/{slug}/members',
+    variant: 'a user not in the team',
+    call: async (f) => {
+      const removed = await f.api
+        .as(f.users.teamAdmin.token)
+        .delete(`/api/v1/teams/${f.team.slug}/members/${f.candidate.username}`)
+      expect([204, 404], removed.text).toContain(removed.status)
+      return {
+        path: `/api/v1/teams/${f.team.slug}/members`,
+        body: { username: f.candidate.username, role: 'viewer' },
+      }
+    },
+    expect: teamAdmin(201),
+  },
+  {
+    route: 'PATCH /api/v1/teams/{slug}/members/{username}',
+    variant: 'another member',
+    call: async (f) => {
+      await ensureSpareIsMember(f)
+      return {
+        path: `/api/v1/teams/${f.team.slug}/members/${f.spare.username}`,
+        body: { role: 'viewer' },
+      }
+    },
+    expect: teamAdmin(200),
+  },
+  {
+    route: 'DELETE /api/v1/teams/{slug}/members/{username}',
+    variant: 'another member',
+    call: async (f) => {
+      await ensureSpareIsMember(f)
+      return { path: `/api/v1/teams/${f.team.slug}/members/${f.spare.username}` }
+    },
+    expect: teamAdmin(204),
+  },
+
+  // Users (SPEC.md §3.1): the instance admin only.
+  {
+    route: 'POST /api/v1/users',
+    variant: 'new user',
+    call: () => ({
+      path: '/api/v1/users',
+      body: { username: uniqueName('authz'), password: 'a-long-enough-password' },
+    }),
+    expect: instanceAdmin(201),
+  },
+  {
+    route: 'PATCH /api/v1/users/{username}',
+    variant: 'another user',
+    call: (f) => ({ path: `/api/v1/users/${f.spare.username}`, body: { disabled: false } }),
+    expect: instanceAdmin(200),
+  },
+
+  // Personal tokens: your own only; someone else's token id does not exist for you.
+  {
+    route: 'GET /api/v1/tokens',
+    variant: 'own tokens',
+    call: () => ({ path: '/api/v1/tokens' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'POST /api/v1/tokens',
+    variant: 'own token',
+    call: () => ({ path: '/api/v1/tokens', body: { name: 'authz' } }),
+    expect: anyUser(201),
+  },
+  {
+    route: 'DELETE /api/v1/tokens/{id}',
+    variant: "the owner's token",
+    call: async (f) => {
+      const created = await ok(
+        f.api.as(f.users.owner.token).post('/api/v1/tokens', { name: 'authz-owner' }),
+        201,
+      )
+      return { path: `/api/v1/tokens/${created.body.data.id as string}` }
+    },
+    expect: personalOwner(204),
+  },
+  {
+    route: 'DELETE /api/v1/tokens/{id}',
+    variant: 'own token',
+    call: async (f, role) => {
+      const creator = isUserRole(role) ? f.users[role] : f.users.owner
+      const created = await ok(
+        f.api.as(creator.token).post('/api/v1/tokens', { name: 'authz-own' }),
+        201,
+      )
+      return { path: `/api/v1/tokens/${created.body.data.id as string}` }
+    },
+    expect: anyUser(204),
+  },
+
+  // The current user.
+  {
+    route: 'GET /api/v1/me',
+    variant: 'self',
+    call: () => ({ path: '/api/v1/me' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'GET /api/v1/user/whoami',
+    variant: 'self',
+    call: () => ({ path: '/api/v1/user/whoami' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'POST /api/v1/auth/logout',
+    variant: 'own token',
+    call: () => ({ path: '/api/v1/auth/logout' }),
+    freshToken: true,
+    expect: anyUser(204),
+  },
+
+  // Audit (SPEC.md §3.9): events of owners the actor administers.
+  {
+    route: 'GET /api/v1/audit',
+    variant: 'administered owners',
+    call: () => ({ path: '/api/v1/audit' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'GET /api/v1/audit',
+    variant: "the owner's personal scope",
+    call: (f) => ({ path: `/api/v1/audit?owner=${f.users.owner.username}` }),
+    expect: personalOwner(200),
+  },
+  {
+    route: 'GET /api/v1/audit',
+    variant: 'the team',
+    call: (f) => ({ path: `/api/v1/audit?owner=${f.team.slug}` }),
+    expect: teamAdmin(200),
+  },
+]
+
+function isUserRole(role: Role): role is UserRole {
+  return (USER_ROLES as readonly string[]).includes(role)
+}
+
+const CASES = ROWS.flatMap((row) =>
+  ROLES.map((role) => ({ ...row, role, status: row.expect[role] })),
+)
+
+const ERROR_CODES: Record<number, RegExp> = {
+  401: /^unauthenticated$/,
+  403: /^forbidden$/,
+  404: /^(?:secret_)?not_found$/,
+}
+
+describe.each(engines)('authorization over HTTP on %s', (engine) => {
+  let server: TestServer
+  let f: Fixture
+
+  beforeAll(async () => {
+    server = await startTestServer(engine)
+    const api = new Api(server)
+    const admin = await adminToken(api)
+    const make = (prefix: string) => newUser(api, admin, prefix)
+    const [owner, teamAdminUser, teamMember, teamViewer, other, spare, candidate] =
+      await Promise.all([
+        make('owner'),
+        make('tadmin'),
+        make('tmember'),
+        make('tviewer'),
+        make('other'),
+        make('spare'),
+        make('cand'),
+      ])
+    const instanceAdminUser: Account = {
+      username: 'admin',
+      password: ADMIN_PASSWORD,
+      token: admin,
+      id: (await ok(api.as(admin).get('/api/v1/me'), 200)).body.data.user.id as string,
+    }
+    const slug = uniqueName('authz')
+    const team = await ok(api.as(teamAdminUser.token).post('/api/v1/teams', { slug }), 201)
+    for (const [user, role] of [
+      [teamMember, 'member'],
+      [teamViewer, 'viewer'],
+      [spare, 'member'],
+    ] as const) {
+      await ok(
+        api
+          .as(teamAdminUser.token)
+          .post(`/api/v1/teams/${slug}/members`, { username: user.username, role }),
+        201,
+      )
+    }
+    const users = {
+      owner,
+      teamAdmin: teamAdminUser,
+      teamMember,
+      teamViewer,
+      other,
+      instanceAdmin: instanceAdminUser,
+    }
+    const teamRef = { id: team.body.data.id as string, slug }
+    f = {
+      api,
+      users,
+      team: teamRef,
+      spare,
+      candidate,
+      personalSecretId: await newSecret(api, users, teamRef, 'personal'),
+      teamSecretId: await newSecret(api, users, teamRef, 'team'),
+    }
+  })
+
+  afterAll(async () => {
+    await server.stop()
+  })
+
+  it('has a row for every route the OpenAPI document lists', async () => {
+    const document = await ok(new Api(server).get('/api/v1/openapi.json'), 200)
+    const documented = Object.entries(document.body.paths as Record<string, object>).flatMap(
+      ([path, item]) =>
+        Object.keys(item)
+          .filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key))
+          .map((method) => `${method.toUpperCase()} ${path}`),
+    )
+    const covered = new Set(ROWS.map((row) => row.route))
+    expect(
+      documented.filter((route) => !covered.has(route) && !PUBLIC_ROUTES.includes(route)),
+    ).toEqual([])
+    // A row for a route that is no longer documented is stale.
+    expect([...covered].filter((route) => !documented.includes(route))).toEqual([])
+    expect(PUBLIC_ROUTES.filter((route) => !documented.includes(route))).toEqual([])
+  })
+
+  it.each(CASES)('$route ($variant) as $role answers $status', async (row) => {
+    let token: string | undefined
+    if (row.role === 'bogus') token = `cfp_${randomBytes(32).toString('base64url')}`
+    else if (isUserRole(row.role)) {
+      const account = f.users[row.role]
+      token = row.freshToken
+        ? await login(f.api, account.username, account.password)
+        : account.token
+    }
+    const { path, body } = await row.call(f, row.role)
+    const [method] = row.route.split(' ')
+    const reply = await f.api.as(token).request(method!, path, body)
+    expect(reply.status, `${method!} ${path} as ${row.role}: ${reply.text}`).toBe(row.status)
+    if (row.status === 204) {
+      expect(reply.text).toBe('')
+    } else if (row.status < 300) {
+      expect(reply.body.status).toBe('success')
+    } else {
+      expect(reply.body.detail).toBe(reply.body.errors[0].details)
+      expect(reply.body.errors[0].code).toMatch(ERROR_CODES[row.status]!)
+    }
+  })
+
+  // Regression: without a token, routes validated the request before anyone asked who was
+  // calling, so a malformed request answered 422 instead of 401.
+  it.each([...new Set(ROWS.map((row) => row.route))])(
+    '%s answers 401 without a token, before validating the request',
+    async (route) => {
+      const [method, template] = route.split(' ') as [string, string]
+      const path = `${template.replace(/\{\w+\}/g, 'x')}?limit=0&teamId=bad`
+      const body = method === 'GET' || method === 'DELETE' ? undefined : { vaule: 'typo' }
+      for (const token of [undefined, `cfp_${randomBytes(32).toString('base64url')}`]) {
+        const reply = await f.api.as(token).request(method, path, body)
+        expect(reply.status, `${method} ${path}: ${reply.text}`).toBe(401)
+        expect(reply.body.errors[0].code).toBe('unauthenticated')
+      }
+    },
+  )
+
+  // Regression: an invisible secret answered `param: ""` where an unknown one answered
+  // `param: "path.id"`, so the error body told the two apart (fixed in domain/scopes.ts Denials).
+  it('answers for an invisible secret exactly as for one that does not exist', async () => {
+    const other = f.api.as(f.users.other.token)
+    const unknownId = `c${randomBytes(12).toString('hex')}`
+    for (const suffix of ['', '/versions', '/links']) {
+      const invisible = await other.get(`/api/v1/secrets/${f.personalSecretId}${suffix}`)
+      const unknown = await other.get(`/api/v1/secrets/${unknownId}${suffix}`)
+      expect(invisible.status).toBe(404)
+      expect(invisible.body).toEqual(unknown.body)
+    }
+    const invisible = await other.patch(`/api/v1/secrets/${f.teamSecretId}`, { description: 'x' })
+    const unknown = await other.patch(`/api/v1/secrets/${unknownId}`, { description: 'x' })
+    expect(invisible.status).toBe(404)
+    expect(invisible.body).toEqual(unknown.body)
+    const unknownTeamId = `c${randomBytes(12).toString('hex')}`
+    const invisibleTeam = await other.get(`/api/v1/secrets?teamId=${f.team.id}`)
+    const unknownTeam = await other.get(`/api/v1/secrets?teamId=${unknownTeamId}`)
+    expect(invisibleTeam.status).toBe(404)
+    expect(invisibleTeam.body).toEqual(unknownTeam.body)
+  })
+
+  it.each([
+    ['team members', (name: string) => `/api/v1/teams/${name}/members`],
+    ['audit', (name: string) => `/api/v1/audit?owner=${name}`],
+  ])('answers for an invisible owner as for one that does not exist (%s)', async (_, route) => {
+    const other = f.api.as(f.users.other.token)
+    const unknownName = uniqueName('nosuch')
+    for (const invisibleName of [f.team.slug, f.users.owner.username]) {
+      const invisible = await other.get(route(invisibleName))
+      const unknown = await other.get(route(unknownName))
+      expect(invisible.status).toBe(404)
+      expect(unknown.status).toBe(404)
+      // Details name the owner asked for; apart from that the answers are the same.
+      expect(JSON.stringify(invisible.body).replaceAll(invisibleName, '<name>')).toBe(
+        JSON.stringify(unknown.body).replaceAll(unknownName, '<name>'),
+      )
+    }
+  })
+})
