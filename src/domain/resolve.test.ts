@@ -87,17 +87,15 @@ describe('resolveEnvironment', () => {
   it('property: the result does not depend on input order', () => {
     fc.assert(
       fc.property(
-        fc
-          .array(anEntry, { maxLength: 30 })
-          .chain((entries) =>
-            fc.tuple(
-              fc.constant(entries),
-              fc.shuffledSubarray(entries, {
-                minLength: entries.length,
-                maxLength: entries.length,
-              }),
-            ),
+        fc.array(anEntry, { maxLength: 30 }).chain((entries) =>
+          fc.tuple(
+            fc.constant(entries),
+            fc.shuffledSubarray(entries, {
+              minLength: entries.length,
+              maxLength: entries.length,
+            }),
           ),
+        ),
         fc.option(aManifest, { nil: undefined }),
         ([entries, shuffled], declared) => {
           const a = resolveEnvironment(entries, declared)
