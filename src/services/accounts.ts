@@ -138,7 +138,9 @@ export function createAccountService(deps: ServiceDeps) {
     return userView(user)
   }
 
+  /** Inserts the token inside the caller's transaction, so it exists only with its audit event. */
   async function issuePersonalToken(
+    tx: Store,
     user: UserRecord,
     kind: PersonalTokenKind,
     name: string,
@@ -155,7 +157,7 @@ export function createAccountService(deps: ServiceDeps) {
       expiresAt,
       lastUsedAt: null,
     }
-    await store.insertPersonalToken(record)
+    await tx.insertPersonalToken(record)
     return { token: issued.token, record }
   }
 
@@ -267,16 +269,17 @@ export function createAccountService(deps: ServiceDeps) {
         ? new Date(now.getTime() + SESSION_TTL_MS).toISOString()
         : null
       const name = input.session ? 'web session' : parseTokenName(input.tokenName ?? 'login')
-      const { token, record } = await issuePersonalToken(user, kind, name, expiresAt)
-      await store.transaction((tx) =>
-        recordAudit(deps, tx, {
+      const token = await store.transaction(async (tx) => {
+        const issued = await issuePersonalToken(tx, user, kind, name, expiresAt)
+        await recordAudit(deps, tx, {
           owner: userOwner(user),
           actor: { kind: 'user', id: user.id, name: user.username },
           action: 'auth.login',
-          target: { tokenId: record.id, tokenName: name, kind },
+          target: { tokenId: issued.record.id, tokenName: name, kind },
           context,
-        }),
-      )
+        })
+        return issued.token
+      })
       return { token, user: userView(user), expiresAt }
     },
 
@@ -382,16 +385,17 @@ export function createAccountService(deps: ServiceDeps) {
       }
       const user = await store.findUserById(actor.userId)
       if (!user) throw new CofferError('unauthenticated', 'The user no longer exists')
-      const { token, record } = await issuePersonalToken(user, 'token', name, expiresAt)
-      await store.transaction((tx) =>
-        recordAudit(deps, tx, {
+      const { token, record } = await store.transaction(async (tx) => {
+        const issued = await issuePersonalToken(tx, user, 'token', name, expiresAt)
+        await recordAudit(deps, tx, {
           owner: userOwner(user),
           actor,
           action: 'token.create',
-          target: { tokenId: record.id, tokenName: name },
+          target: { tokenId: issued.record.id, tokenName: name },
           context,
-        }),
-      )
+        })
+        return issued
+      })
       return { ...tokenView(record), token }
     },
 
