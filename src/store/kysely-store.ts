@@ -7,28 +7,44 @@ import { MIGRATION_TABLE, MIGRATIONS } from './migrations/index.js'
 import type {
   AuditEventsTable,
   Database,
+  DirectSecretsTable,
+  EnvironmentConsumersTable,
+  EnvironmentLinksTable,
+  EnvironmentNamesTable,
+  EnvironmentsTable,
   OwnerKeysTable,
   PersonalTokensTable,
+  RuntimeTokensTable,
   SecretsTable,
   SecretVersionsTable,
   TeamsTable,
   UsersTable,
+  VariablesTable,
 } from './schema.js'
 import type {
   AuditRecord,
+  ClaimedName,
+  ConsumerRecord,
+  DirectSecretRecord,
   Engine,
+  EnvironmentRecord,
+  LinkRecord,
   OwnerKeyRecord,
   PersonalTokenRecord,
+  RuntimeTokenRecord,
   SecretRecord,
   SecretVersionRecord,
   Store,
   UserRecord,
+  VariableRecord,
 } from './store.js'
 
 export interface StoreTraits {
   readonly engine: Engine
   /** True when `error` is the driver's unique or primary-key violation. */
   readonly isUniqueViolation: (error: unknown) => boolean
+  /** True when `error` is the driver's foreign-key violation (e.g. deleting a linked secret). */
+  readonly isForeignKeyViolation: (error: unknown) => boolean
   /** Serializes writers of one owner until `tx` ends; `tx` is always a transaction. */
   readonly lockOwner: (tx: Kysely<Database>, ownerId: string) => Promise<void>
 }
@@ -72,6 +88,21 @@ async function uniquely<T>(traits: StoreTraits, words: string, run: () => Promis
   } catch (error) {
     if (!traits.isUniqueViolation(error)) throw error
     throw new CofferError('name_conflict', words, { cause: error })
+  }
+}
+
+/** Runs `run`, turning a foreign-key violation into `still_linked` with `words` as details. The
+ *  same security rule as `uniquely`: fixed words, the driver's message stays in the cause. */
+async function unreferenced<T>(
+  traits: StoreTraits,
+  words: string,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    if (!traits.isForeignKeyViolation(error)) throw error
+    throw new CofferError('still_linked', words, { cause: error })
   }
 }
 
@@ -150,6 +181,80 @@ const toAuditRecord = (row: Selectable<AuditEventsTable>): AuditRecord => ({
   environmentId: row.environment_id,
   hash: row.hash,
 })
+
+const toEnvironment = (row: Selectable<EnvironmentsTable>): EnvironmentRecord => ({
+  id: row.id,
+  ownerId: row.owner_id,
+  name: row.name,
+  description: row.description,
+  revision: row.revision,
+  requirements: row.requirements,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+const toClaim = (row: Selectable<EnvironmentNamesTable>): ClaimedName => ({
+  environmentId: row.environment_id,
+  name: row.name,
+  kind: row.kind,
+  entryId: row.entry_id,
+})
+
+const toDirectSecret = (row: Selectable<DirectSecretsTable>): DirectSecretRecord => ({
+  id: row.id,
+  environmentId: row.environment_id,
+  name: row.name,
+  description: row.description,
+  version: row.version,
+  hint: row.hint,
+  generator: row.generator,
+  updatedRevision: row.updated_revision,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+const toVariable = (row: Selectable<VariablesTable>): VariableRecord => ({
+  id: row.id,
+  environmentId: row.environment_id,
+  name: row.name,
+  value: row.value,
+  description: row.description,
+  updatedRevision: row.updated_revision,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+const toLink = (row: Selectable<EnvironmentLinksTable>): LinkRecord => ({
+  id: row.id,
+  environmentId: row.environment_id,
+  secretId: row.secret_id,
+  updatedRevision: row.updated_revision,
+  createdAt: row.created_at,
+})
+
+const toRuntimeToken = (row: Selectable<RuntimeTokensTable>): RuntimeTokenRecord => ({
+  id: row.id,
+  environmentId: row.environment_id,
+  name: row.name,
+  tokenHash: row.token_hash,
+  previousTokenHash: row.previous_token_hash,
+  previousExpiresAt: row.previous_expires_at,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  lastUsedAt: row.last_used_at,
+})
+
+const toConsumer = (row: Selectable<EnvironmentConsumersTable>): ConsumerRecord => ({
+  environmentId: row.environment_id,
+  kind: row.kind,
+  consumerId: row.consumer_id,
+  name: row.name,
+  lastResolvedAt: row.last_resolved_at,
+  lastResolvedRevision: row.last_resolved_revision,
+})
+
+/** How often claimName retries when the holder it lost to let go before it could be read. */
+const CLAIM_ATTEMPTS = 3
 
 /** pg returns count(*) (a bigint) as a string; better-sqlite3 as a number. */
 const count = (row: { n: string | number | bigint } | undefined): number => Number(row?.n ?? 0)
@@ -569,7 +674,13 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, scope: Scope): Store
 
     async deleteSecret(id) {
       // secret_versions go with it: ON DELETE CASCADE (SQLite enforces it with foreign_keys=ON).
-      await db.deleteFrom('secrets').where('id', '=', id).execute()
+      // environment_links RESTRICT it: the service checks listLinksOfSecret first and names the
+      // environments; this is the backstop, and the failed statement deletes nothing.
+      await unreferenced(
+        traits,
+        'The secret is still linked to an environment; unlink it first',
+        () => db.deleteFrom('secrets').where('id', '=', id).execute(),
+      )
     },
 
     async insertSecretVersion(version) {
@@ -676,6 +787,524 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, scope: Scope): Store
         .limit(filter.limit)
         .execute()
       return rows.map(toAuditRecord)
+    },
+
+    async insertEnvironment(environment) {
+      await uniquely(traits, 'The owner already has an environment with this name', () =>
+        db
+          .insertInto('environments')
+          .values({
+            id: environment.id,
+            owner_id: environment.ownerId,
+            name: environment.name,
+            description: environment.description,
+            revision: environment.revision,
+            requirements: environment.requirements,
+            created_at: environment.createdAt,
+            updated_at: environment.updatedAt,
+          })
+          .execute(),
+      )
+    },
+
+    async findEnvironmentById(id) {
+      const row = await db
+        .selectFrom('environments')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toEnvironment(row)
+    },
+
+    async findEnvironmentByName(ownerId, name) {
+      const row = await db
+        .selectFrom('environments')
+        .selectAll()
+        .where('owner_id', '=', ownerId)
+        .where('name', '=', name)
+        .executeTakeFirst()
+      return row && toEnvironment(row)
+    },
+
+    async listEnvironments(ownerId, page) {
+      let query = db.selectFrom('environments').selectAll().where('owner_id', '=', ownerId)
+      if (page.after !== undefined) query = query.where('name', '>', page.after)
+      const rows = await query.orderBy('name').limit(page.limit).execute()
+      return rows.map(toEnvironment)
+    },
+
+    async updateEnvironment(id, patch) {
+      const values: Updateable<EnvironmentsTable> = { updated_at: patch.updatedAt }
+      if (patch.description !== undefined) values.description = patch.description
+      if (patch.requirements !== undefined) values.requirements = patch.requirements
+      await db.updateTable('environments').set(values).where('id', '=', id).execute()
+    },
+
+    async deleteEnvironment(id) {
+      // Everything in it goes by ON DELETE CASCADE: claims, direct secrets (and, through them,
+      // their versions), variables, links, runtime tokens and consumers. Linked global secrets
+      // stay: only the links to them are deleted.
+      await db.deleteFrom('environments').where('id', '=', id).execute()
+    },
+
+    async bumpRevision(environmentId, updatedAt) {
+      const row = await db
+        .updateTable('environments')
+        .set((eb) => ({ revision: eb('revision', '+', 1), updated_at: updatedAt }))
+        .where('id', '=', environmentId)
+        .returning('revision')
+        .executeTakeFirst()
+      if (!row) throw new CofferError('not_found', 'The environment does not exist')
+      return row.revision
+    },
+
+    async claimName(claim) {
+      for (let attempt = 1; ; attempt++) {
+        // The primary key (environment_id, name) decides: a concurrent claimer's insert waits
+        // for ours to commit or roll back (PostgreSQL), or runs after it (SQLite's one writer).
+        const inserted = await db
+          .insertInto('environment_names')
+          .values({
+            environment_id: claim.environmentId,
+            name: claim.name,
+            kind: claim.kind,
+            entry_id: claim.entryId,
+          })
+          .onConflict((oc) => oc.columns(['environment_id', 'name']).doNothing())
+          .returning('name')
+          .executeTakeFirst()
+        if (inserted) return undefined
+        // READ COMMITTED: this statement sees the holder's row once its transaction committed.
+        const holder = await store.findClaim(claim.environmentId, claim.name)
+        if (holder) return holder
+        // The holder released the name between our two statements: try again.
+        if (attempt >= CLAIM_ATTEMPTS) {
+          throw new CofferError('unavailable', 'The name is changing hands; try again')
+        }
+      }
+    },
+
+    async releaseName(environmentId, name, entryId) {
+      await db
+        .deleteFrom('environment_names')
+        .where('environment_id', '=', environmentId)
+        .where('name', '=', name)
+        .where('entry_id', '=', entryId)
+        .execute()
+    },
+
+    async findClaim(environmentId, name) {
+      const row = await db
+        .selectFrom('environment_names')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .where('name', '=', name)
+        .executeTakeFirst()
+      return row && toClaim(row)
+    },
+
+    async listClaims(environmentId) {
+      const rows = await db
+        .selectFrom('environment_names')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .orderBy('name')
+        .execute()
+      return rows.map(toClaim)
+    },
+
+    async insertDirectSecret(secret) {
+      await uniquely(traits, 'The environment already has a direct secret with this name', () =>
+        db
+          .insertInto('direct_secrets')
+          .values({
+            id: secret.id,
+            environment_id: secret.environmentId,
+            name: secret.name,
+            description: secret.description,
+            version: secret.version,
+            hint: secret.hint,
+            generator: secret.generator,
+            updated_revision: secret.updatedRevision,
+            created_at: secret.createdAt,
+            updated_at: secret.updatedAt,
+          })
+          .execute(),
+      )
+    },
+
+    async findDirectSecret(environmentId, id) {
+      const row = await db
+        .selectFrom('direct_secrets')
+        .selectAll()
+        .where('id', '=', id)
+        .where('environment_id', '=', environmentId)
+        .executeTakeFirst()
+      return row && toDirectSecret(row)
+    },
+
+    async listDirectSecrets(environmentId) {
+      const rows = await db
+        .selectFrom('direct_secrets')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .orderBy('name')
+        .execute()
+      return rows.map(toDirectSecret)
+    },
+
+    async updateDirectSecret(id, patch) {
+      const values: Updateable<DirectSecretsTable> = { updated_at: patch.updatedAt }
+      if (patch.name !== undefined) values.name = patch.name
+      if (patch.description !== undefined) values.description = patch.description
+      if (patch.version !== undefined) values.version = patch.version
+      if (patch.hint !== undefined) values.hint = patch.hint
+      if (patch.updatedRevision !== undefined) values.updated_revision = patch.updatedRevision
+      await uniquely(traits, 'The environment already has a direct secret with this name', () =>
+        db.updateTable('direct_secrets').set(values).where('id', '=', id).execute(),
+      )
+    },
+
+    async deleteDirectSecret(id) {
+      // direct_secret_versions go with it: ON DELETE CASCADE.
+      await db.deleteFrom('direct_secrets').where('id', '=', id).execute()
+    },
+
+    async insertDirectSecretVersion(version) {
+      await uniquely(traits, 'This version of the secret already exists', () =>
+        db
+          .insertInto('direct_secret_versions')
+          .values({
+            secret_id: version.secretId,
+            version: version.version,
+            name: version.name,
+            ciphertext: version.ciphertext,
+            hint: version.hint,
+            created_at: version.createdAt,
+            created_by: version.createdBy,
+            created_by_name: version.createdByName,
+          })
+          .execute(),
+      )
+    },
+
+    async findDirectSecretVersion(secretId, version) {
+      const row = await db
+        .selectFrom('direct_secret_versions')
+        .selectAll()
+        .where('secret_id', '=', secretId)
+        .where('version', '=', version)
+        .executeTakeFirst()
+      return row && toSecretVersion(row)
+    },
+
+    async listDirectSecretVersions(secretId) {
+      const rows = await db
+        .selectFrom('direct_secret_versions')
+        .selectAll()
+        .where('secret_id', '=', secretId)
+        .orderBy('version', 'desc')
+        .execute()
+      return rows.map(toSecretVersion)
+    },
+
+    async pruneDirectSecretVersions(secretId, keep) {
+      // As pruneSecretVersions: one statement, nothing deleted when there are few enough.
+      await db
+        .deleteFrom('direct_secret_versions')
+        .where('secret_id', '=', secretId)
+        .where('version', '<=', (eb) =>
+          eb
+            .selectFrom('direct_secret_versions')
+            .select('version')
+            .where('secret_id', '=', secretId)
+            .orderBy('version', 'desc')
+            .limit(1)
+            .offset(Math.max(0, Math.trunc(keep))),
+        )
+        .execute()
+    },
+
+    async listCurrentDirectSecretVersions(environmentId) {
+      const rows = await db
+        .selectFrom('direct_secrets')
+        .innerJoin('direct_secret_versions', (join) =>
+          join
+            .onRef('direct_secret_versions.secret_id', '=', 'direct_secrets.id')
+            .onRef('direct_secret_versions.version', '=', 'direct_secrets.version'),
+        )
+        .selectAll('direct_secret_versions')
+        .where('direct_secrets.environment_id', '=', environmentId)
+        .orderBy('direct_secrets.name')
+        .execute()
+      return rows.map(toSecretVersion)
+    },
+
+    async insertVariable(variable) {
+      await uniquely(traits, 'The environment already has a variable with this name', () =>
+        db
+          .insertInto('variables')
+          .values({
+            id: variable.id,
+            environment_id: variable.environmentId,
+            name: variable.name,
+            value: variable.value,
+            description: variable.description,
+            updated_revision: variable.updatedRevision,
+            created_at: variable.createdAt,
+            updated_at: variable.updatedAt,
+          })
+          .execute(),
+      )
+    },
+
+    async findVariable(environmentId, id) {
+      const row = await db
+        .selectFrom('variables')
+        .selectAll()
+        .where('id', '=', id)
+        .where('environment_id', '=', environmentId)
+        .executeTakeFirst()
+      return row && toVariable(row)
+    },
+
+    async listVariables(environmentId) {
+      const rows = await db
+        .selectFrom('variables')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .orderBy('name')
+        .execute()
+      return rows.map(toVariable)
+    },
+
+    async updateVariable(id, patch) {
+      const values: Updateable<VariablesTable> = { updated_at: patch.updatedAt }
+      if (patch.name !== undefined) values.name = patch.name
+      if (patch.value !== undefined) values.value = patch.value
+      if (patch.description !== undefined) values.description = patch.description
+      if (patch.updatedRevision !== undefined) values.updated_revision = patch.updatedRevision
+      await uniquely(traits, 'The environment already has a variable with this name', () =>
+        db.updateTable('variables').set(values).where('id', '=', id).execute(),
+      )
+    },
+
+    async deleteVariable(id) {
+      await db.deleteFrom('variables').where('id', '=', id).execute()
+    },
+
+    async insertLink(link) {
+      await uniquely(traits, 'The secret is already linked to this environment', () =>
+        db
+          .insertInto('environment_links')
+          .values({
+            id: link.id,
+            environment_id: link.environmentId,
+            secret_id: link.secretId,
+            updated_revision: link.updatedRevision,
+            created_at: link.createdAt,
+          })
+          .execute(),
+      )
+    },
+
+    async findLink(environmentId, secretId) {
+      const row = await db
+        .selectFrom('environment_links')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .where('secret_id', '=', secretId)
+        .executeTakeFirst()
+      return row && toLink(row)
+    },
+
+    async listLinks(environmentId) {
+      const rows = await db
+        .selectFrom('environment_links')
+        .innerJoin('secrets', 'secrets.id', 'environment_links.secret_id')
+        .select([
+          'environment_links.id as link_id',
+          'environment_links.environment_id',
+          'environment_links.updated_revision',
+          'environment_links.created_at as linked_at',
+          'secrets.id',
+          'secrets.owner_id',
+          'secrets.name',
+          'secrets.description',
+          'secrets.is_file',
+          'secrets.version',
+          'secrets.hint',
+          'secrets.created_at',
+          'secrets.updated_at',
+        ])
+        .where('environment_links.environment_id', '=', environmentId)
+        .orderBy('secrets.name')
+        .execute()
+      return rows.map((row) => ({
+        id: row.link_id,
+        environmentId: row.environment_id,
+        secretId: row.id,
+        updatedRevision: row.updated_revision,
+        createdAt: row.linked_at,
+        secret: toSecret(row),
+      }))
+    },
+
+    async deleteLink(environmentId, secretId) {
+      const result = await db
+        .deleteFrom('environment_links')
+        .where('environment_id', '=', environmentId)
+        .where('secret_id', '=', secretId)
+        .executeTakeFirst()
+      return result.numDeletedRows > 0n
+    },
+
+    async updateLinkRevision(linkId, updatedRevision) {
+      await db
+        .updateTable('environment_links')
+        .set({ updated_revision: updatedRevision })
+        .where('id', '=', linkId)
+        .execute()
+    },
+
+    async listLinksOfSecret(secretId) {
+      const rows = await db
+        .selectFrom('environment_links')
+        .innerJoin('environments', 'environments.id', 'environment_links.environment_id')
+        .innerJoin('owners', 'owners.id', 'environments.owner_id')
+        .select([
+          'environment_links.id as link_id',
+          'environments.id as environment_id',
+          'environments.name as environment_name',
+          'owners.name as owner_name',
+        ])
+        .where('environment_links.secret_id', '=', secretId)
+        .orderBy('owners.name')
+        .orderBy('environments.name')
+        .execute()
+      return rows.map((row) => ({
+        linkId: row.link_id,
+        environmentId: row.environment_id,
+        environmentName: row.environment_name,
+        ownerName: row.owner_name,
+      }))
+    },
+
+    async insertRuntimeToken(token) {
+      await uniquely(traits, 'The token already exists', () =>
+        db
+          .insertInto('runtime_tokens')
+          .values({
+            id: token.id,
+            environment_id: token.environmentId,
+            name: token.name,
+            token_hash: token.tokenHash,
+            previous_token_hash: token.previousTokenHash,
+            previous_expires_at: token.previousExpiresAt,
+            created_at: token.createdAt,
+            expires_at: token.expiresAt,
+            last_used_at: token.lastUsedAt,
+          })
+          .execute(),
+      )
+    },
+
+    async findRuntimeTokenByHash(tokenHash) {
+      // Both columns are uniquely indexed; whether a previous hash is still in its grace
+      // period is the caller's check (previousExpiresAt).
+      const row = await db
+        .selectFrom('runtime_tokens')
+        .selectAll()
+        .where((eb) =>
+          eb.or([eb('token_hash', '=', tokenHash), eb('previous_token_hash', '=', tokenHash)]),
+        )
+        .executeTakeFirst()
+      return row && toRuntimeToken(row)
+    },
+
+    async findRuntimeToken(environmentId, id) {
+      const row = await db
+        .selectFrom('runtime_tokens')
+        .selectAll()
+        .where('id', '=', id)
+        .where('environment_id', '=', environmentId)
+        .executeTakeFirst()
+      return row && toRuntimeToken(row)
+    },
+
+    async listRuntimeTokens(environmentId) {
+      const rows = await db
+        .selectFrom('runtime_tokens')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute()
+      return rows.map(toRuntimeToken)
+    },
+
+    async updateRuntimeToken(id, patch) {
+      await uniquely(traits, 'The token already exists', () =>
+        db
+          .updateTable('runtime_tokens')
+          .set({
+            token_hash: patch.tokenHash,
+            previous_token_hash: patch.previousTokenHash,
+            previous_expires_at: patch.previousExpiresAt,
+          })
+          .where('id', '=', id)
+          .execute(),
+      )
+    },
+
+    async deleteRuntimeToken(environmentId, id) {
+      const result = await db
+        .deleteFrom('runtime_tokens')
+        .where('id', '=', id)
+        .where('environment_id', '=', environmentId)
+        .executeTakeFirst()
+      return result.numDeletedRows > 0n
+    },
+
+    async touchRuntimeToken(id, at) {
+      await db
+        .updateTable('runtime_tokens')
+        .set({ last_used_at: at })
+        .where('id', '=', id)
+        .execute()
+    },
+
+    async upsertConsumer(consumer) {
+      const values = {
+        name: consumer.name,
+        last_resolved_at: consumer.lastResolvedAt,
+        last_resolved_revision: consumer.lastResolvedRevision,
+      }
+      await db
+        .insertInto('environment_consumers')
+        .values({
+          environment_id: consumer.environmentId,
+          kind: consumer.kind,
+          consumer_id: consumer.consumerId,
+          ...values,
+        })
+        .onConflict((oc) =>
+          oc.columns(['environment_id', 'kind', 'consumer_id']).doUpdateSet(values),
+        )
+        .execute()
+    },
+
+    async listConsumers(environmentId, since) {
+      const rows = await db
+        .selectFrom('environment_consumers')
+        .selectAll()
+        .where('environment_id', '=', environmentId)
+        .where('last_resolved_at', '>=', since)
+        .orderBy('last_resolved_at', 'desc')
+        .orderBy('kind')
+        .orderBy('consumer_id')
+        .execute()
+      return rows.map(toConsumer)
     },
   }
   return store

@@ -93,6 +93,70 @@ describe.runIf(testPostgres)('postgres', () => {
       expect(whileFirstHolds).toEqual([])
       expect(order).toEqual(['first commits', 'second holds the lock'])
     })
+
+    it('makes a second claim of a name wait for the first: holder after commit, winner after rollback', async () => {
+      const schema = freshSchemaName()
+      schemas.push(schema)
+      const [one, two] = await Promise.all([
+        openPostgresStore(url, { schema }),
+        openPostgresStore(url, { schema }),
+      ])
+      stores.push(one, two)
+      const ownerId = 'c000000000000000000000001'
+      const environmentId = 'c000000000000000000000002'
+      await one.insertTeam({ id: ownerId, slug: 'acme', name: 'Acme', createdAt: '2025-01-01' })
+      await one.insertEnvironment({
+        id: environmentId,
+        ownerId,
+        name: 'prod',
+        description: '',
+        revision: 0,
+        requirements: null,
+        createdAt: '2025-01-01',
+        updatedAt: '2025-01-01',
+      })
+      const claim = (entryId: string, kind: 'direct' | 'variable') =>
+        ({ environmentId, name: 'API_KEY', kind, entryId }) as const
+
+      /** `one` claims and holds its transaction open until `finish` says commit or roll back;
+       *  meanwhile `two` claims the same name. */
+      async function race(entryOne: string, entryTwo: string, commit: boolean) {
+        let claimed!: () => void
+        const holding = new Promise<void>((resolve) => (claimed = resolve))
+        let finish!: () => void
+        const finished = new Promise<void>((resolve) => (finish = resolve))
+        const first = one
+          .transaction(async (tx) => {
+            const holder = await tx.claimName(claim(entryOne, 'direct'))
+            claimed()
+            await finished
+            if (!commit) throw new Error('roll back')
+            return holder
+          })
+          .catch((error: unknown) => error)
+        await holding
+        let secondDone = false
+        const second = two.claimName(claim(entryTwo, 'variable')).finally(() => (secondDone = true))
+        await sleep(300)
+        const waited = !secondDone
+        finish() // before asserting, so a failure cannot leave the first transaction hanging
+        return { waited, first: await first, second: await second }
+      }
+
+      const committed = await race('c00000000000000000000000a', 'c00000000000000000000000b', true)
+      expect(committed.waited).toBe(true)
+      expect(committed.first).toBeUndefined()
+      expect(committed.second).toStrictEqual(claim('c00000000000000000000000a', 'direct'))
+
+      await one.releaseName(environmentId, 'API_KEY', 'c00000000000000000000000a')
+      const rolledBack = await race('c00000000000000000000000c', 'c00000000000000000000000d', false)
+      expect(rolledBack.waited).toBe(true)
+      expect(rolledBack.first).toBeInstanceOf(Error)
+      expect(rolledBack.second).toBeUndefined()
+      expect(await one.listClaims(environmentId)).toStrictEqual([
+        claim('c00000000000000000000000d', 'variable'),
+      ])
+    })
   })
 })
 

@@ -11,6 +11,7 @@ import type { Store } from './store.js'
 export const POSTGRES_TRAITS: StoreTraits = {
   engine: 'postgres',
   isUniqueViolation: (error) => driverErrorCode(error) === '23505',
+  isForeignKeyViolation: (error) => driverErrorCode(error) === '23503',
   // A row lock on the owner: a second writer of the same owner (in this process or another
   // replica) waits here until the first transaction commits or rolls back.
   lockOwner: async (tx, ownerId) => {

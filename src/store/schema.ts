@@ -1,7 +1,7 @@
 // Kysely's view of the tables, column for column as migrations/ creates them. Timestamps are
 // ISO-8601 TEXT and booleans INTEGER 0/1 on both engines; kysely-store.ts maps rows to records.
-import type { OwnerKind, Role } from '../domain/types.js'
-import type { PersonalTokenKind } from './store.js'
+import type { EntrySource, OwnerKind, Role } from '../domain/types.js'
+import type { ConsumerRecord, PersonalTokenKind } from './store.js'
 
 /** INTEGER 0/1: better-sqlite3 cannot bind booleans, so both engines store integers. */
 export type IntBoolean = 0 | 1
@@ -97,6 +97,91 @@ export interface AuditEventsTable {
   hash: string
 }
 
+export interface EnvironmentsTable {
+  id: string
+  owner_id: string
+  name: string
+  description: string
+  revision: number
+  /** JSON of the stored requirements, or null. */
+  requirements: string | null
+  created_at: string
+  updated_at: string
+}
+
+/** The names taken in each environment, whatever kind of entry holds them (SPEC.md §1
+ *  "Conflict rules"): its primary key is what makes two concurrent claims yield one winner. */
+export interface EnvironmentNamesTable {
+  environment_id: string
+  name: string
+  kind: EntrySource
+  entry_id: string
+}
+
+export interface DirectSecretsTable {
+  id: string
+  environment_id: string
+  name: string
+  description: string
+  version: number
+  hint: string | null
+  generator: string | null
+  updated_revision: number
+  created_at: string
+  updated_at: string
+}
+
+export interface DirectSecretVersionsTable {
+  secret_id: string
+  version: number
+  name: string
+  ciphertext: Buffer
+  hint: string | null
+  created_at: string
+  created_by: string | null
+  created_by_name: string | null
+}
+
+export interface VariablesTable {
+  id: string
+  environment_id: string
+  name: string
+  value: string
+  description: string
+  updated_revision: number
+  created_at: string
+  updated_at: string
+}
+
+export interface EnvironmentLinksTable {
+  id: string
+  environment_id: string
+  secret_id: string
+  updated_revision: number
+  created_at: string
+}
+
+export interface RuntimeTokensTable {
+  id: string
+  environment_id: string
+  name: string
+  token_hash: string
+  previous_token_hash: string | null
+  previous_expires_at: string | null
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+}
+
+export interface EnvironmentConsumersTable {
+  environment_id: string
+  kind: ConsumerRecord['kind']
+  consumer_id: string
+  name: string
+  last_resolved_at: string
+  last_resolved_revision: number
+}
+
 export interface Database {
   owners: OwnersTable
   users: UsersTable
@@ -108,4 +193,12 @@ export interface Database {
   secrets: SecretsTable
   secret_versions: SecretVersionsTable
   audit_events: AuditEventsTable
+  environments: EnvironmentsTable
+  environment_names: EnvironmentNamesTable
+  direct_secrets: DirectSecretsTable
+  direct_secret_versions: DirectSecretVersionsTable
+  variables: VariablesTable
+  environment_links: EnvironmentLinksTable
+  runtime_tokens: RuntimeTokensTable
+  environment_consumers: EnvironmentConsumersTable
 }

@@ -20,6 +20,19 @@ export const SQLITE_TRAITS: StoreTraits = {
         code.startsWith('SQLITE_CONSTRAINT_PRIMARYKEY'))
     )
   },
+  isForeignKeyViolation: (error) => {
+    const code = driverErrorCode(error)
+    if (code === undefined) return false
+    if (code.startsWith('SQLITE_CONSTRAINT_FOREIGNKEY')) return true
+    // SQLite runs ON DELETE RESTRICT as an internal trigger: deleting a still-referenced row
+    // fails with SQLITE_CONSTRAINT_TRIGGER, told apart from a RAISE() in a trigger of ours only
+    // by its fixed message.
+    return (
+      code === 'SQLITE_CONSTRAINT_TRIGGER' &&
+      error instanceof Error &&
+      error.message.startsWith('FOREIGN KEY constraint failed')
+    )
+  },
   // Nothing to lock: Kysely's SQLite driver runs one connection behind a mutex, held from BEGIN
   // to COMMIT, so transactions in this process already run one after another.
   lockOwner: () => Promise.resolve(),

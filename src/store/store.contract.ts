@@ -5,11 +5,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Team } from '../domain/types.js'
 import type {
   AuditRecord,
+  ClaimedName,
+  ConsumerRecord,
+  DirectSecretRecord,
+  EnvironmentRecord,
+  LinkRecord,
   PersonalTokenRecord,
+  RuntimeTokenRecord,
   SecretRecord,
   SecretVersionRecord,
   Store,
   UserRecord,
+  VariableRecord,
 } from './store.js'
 
 const newId = (): string => `c${randomBytes(12).toString('hex')}`
@@ -92,6 +99,82 @@ const anEvent = (ownerId: string, seq: number, overrides: Partial<AuditRecord> =
     ...overrides,
   }) satisfies AuditRecord
 
+const anEnvironment = (ownerId: string, overrides: Partial<EnvironmentRecord> = {}) =>
+  ({
+    id: newId(),
+    ownerId,
+    name: 'support-agent',
+    description: '',
+    revision: 0,
+    requirements: null,
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  }) satisfies EnvironmentRecord
+
+const aDirectSecret = (environmentId: string, overrides: Partial<DirectSecretRecord> = {}) =>
+  ({
+    id: newId(),
+    environmentId,
+    name: 'API_KEY',
+    description: '',
+    version: 1,
+    hint: null,
+    generator: null,
+    updatedRevision: 1,
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  }) satisfies DirectSecretRecord
+
+const aVariable = (environmentId: string, overrides: Partial<VariableRecord> = {}) =>
+  ({
+    id: newId(),
+    environmentId,
+    name: 'DEBUG',
+    value: '1',
+    description: '',
+    updatedRevision: 1,
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  }) satisfies VariableRecord
+
+const aLink = (environmentId: string, secretId: string, overrides: Partial<LinkRecord> = {}) =>
+  ({
+    id: newId(),
+    environmentId,
+    secretId,
+    updatedRevision: 1,
+    createdAt: at(0),
+    ...overrides,
+  }) satisfies LinkRecord
+
+const aRuntimeToken = (environmentId: string, overrides: Partial<RuntimeTokenRecord> = {}) =>
+  ({
+    id: newId(),
+    environmentId,
+    name: 'ci',
+    tokenHash: randomBytes(32).toString('hex'),
+    previousTokenHash: null,
+    previousExpiresAt: null,
+    createdAt: at(0),
+    expiresAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  }) satisfies RuntimeTokenRecord
+
+const aConsumer = (environmentId: string, overrides: Partial<ConsumerRecord> = {}) =>
+  ({
+    environmentId,
+    kind: 'runtime',
+    consumerId: newId(),
+    name: 'ci',
+    lastResolvedAt: at(0),
+    lastResolvedRevision: 1,
+    ...overrides,
+  }) satisfies ConsumerRecord
+
 /** Every byte value, then random ones: what a ciphertext or wrapped key may contain. */
 const allBytes = (): Buffer =>
   Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), randomBytes(1024)])
@@ -114,6 +197,29 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
       const user = aUser(overrides)
       await store.insertUser(user)
       return user
+    }
+
+    /** An environment of a new user (or of `ownerId`), saved. */
+    async function aSavedEnvironment(
+      overrides: Partial<EnvironmentRecord> = {},
+    ): Promise<EnvironmentRecord> {
+      const environment = anEnvironment(overrides.ownerId ?? (await aSavedUser()).id, overrides)
+      await store.insertEnvironment(environment)
+      return environment
+    }
+
+    /** A global secret of `ownerId` with `versions` versions, saved. */
+    async function aSavedSecret(
+      ownerId: string,
+      overrides: Partial<SecretRecord> = {},
+      versions = 1,
+    ): Promise<SecretRecord> {
+      const secret = aSecret(ownerId, { version: versions, ...overrides })
+      await store.insertSecret(secret)
+      for (let version = 1; version <= versions; version++) {
+        await store.insertSecretVersion(aVersion(secret.id, version, { name: secret.name }))
+      }
+      return secret
     }
 
     describe('readiness', () => {
@@ -772,6 +878,763 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(rejected).toHaveLength(19)
         for (const r of rejected) expect(r.reason).toMatchObject({ code: 'name_conflict' })
         expect(await store.listSecrets(user.id, { limit: 100 })).toHaveLength(1)
+      })
+    })
+
+    describe('environments', () => {
+      it('round-trips an environment and finds it by id and by name', async () => {
+        const user = await aSavedUser()
+        const environment = await aSavedEnvironment({
+          ownerId: user.id,
+          description: 'The support agent',
+          revision: 3,
+          requirements: '{"secrets":[{"key":"OPENAI_API_KEY","optional":false}]}',
+        })
+
+        expect(await store.findEnvironmentById(environment.id)).toStrictEqual(environment)
+        expect(await store.findEnvironmentByName(user.id, environment.name)).toStrictEqual(
+          environment,
+        )
+        expect(await store.findEnvironmentByName(user.id, 'other')).toBeUndefined()
+        expect(await store.findEnvironmentByName(newId(), environment.name)).toBeUndefined()
+        expect(await store.findEnvironmentById(newId())).toBeUndefined()
+      })
+
+      it('refuses a second environment with the same name for one owner only', async () => {
+        const alice = await aSavedUser()
+        const team = aTeam()
+        await store.insertTeam(team)
+        await aSavedEnvironment({ ownerId: alice.id, name: 'prod' })
+
+        const again = store.insertEnvironment(anEnvironment(alice.id, { name: 'prod' }))
+        await expect(again).rejects.toMatchObject({ code: 'name_conflict' })
+        await expect(again).rejects.not.toThrow(/prod/)
+        await expect(
+          store.insertEnvironment(anEnvironment(team.id, { name: 'prod' })),
+        ).resolves.toBeUndefined()
+      })
+
+      it('pages environments by name, one owner at a time', async () => {
+        const user = await aSavedUser()
+        const other = await aSavedUser()
+        for (const name of ['e', 'b', 'd', 'a', 'c']) {
+          await aSavedEnvironment({ ownerId: user.id, name })
+        }
+        await aSavedEnvironment({ ownerId: other.id, name: 'bb' })
+
+        const names = async (after?: string) =>
+          (await store.listEnvironments(user.id, { limit: 2, ...(after ? { after } : {}) })).map(
+            (environment) => environment.name,
+          )
+        expect(await names()).toEqual(['a', 'b'])
+        expect(await names('b')).toEqual(['c', 'd'])
+        expect(await names('d')).toEqual(['e'])
+        expect(await names('e')).toEqual([])
+        expect(await store.listEnvironments(newId(), { limit: 10 })).toEqual([])
+      })
+
+      it('updates only the fields given, without moving the revision', async () => {
+        const environment = await aSavedEnvironment({ description: 'old', revision: 4 })
+        const requirements = '{"secrets":[{"key":"A","optional":true}]}'
+
+        await store.updateEnvironment(environment.id, { requirements, updatedAt: at(5) })
+        expect(await store.findEnvironmentById(environment.id)).toStrictEqual({
+          ...environment,
+          requirements,
+          updatedAt: at(5),
+        })
+
+        await store.updateEnvironment(environment.id, {
+          description: 'new',
+          requirements: null,
+          updatedAt: at(6),
+        })
+        expect(await store.findEnvironmentById(environment.id)).toStrictEqual({
+          ...environment,
+          description: 'new',
+          requirements: null,
+          updatedAt: at(6),
+        })
+      })
+
+      it('bumps the revision of one environment and returns it', async () => {
+        const user = await aSavedUser()
+        const environment = await aSavedEnvironment({ ownerId: user.id, name: 'prod' })
+        const other = await aSavedEnvironment({ ownerId: user.id, name: 'dev', revision: 7 })
+
+        expect(await store.bumpRevision(environment.id, at(1))).toBe(1)
+        expect(await store.bumpRevision(environment.id, at(2))).toBe(2)
+        expect(await store.transaction((tx) => tx.bumpRevision(environment.id, at(3)))).toBe(3)
+        expect(await store.findEnvironmentById(environment.id)).toMatchObject({
+          revision: 3,
+          updatedAt: at(3),
+        })
+        expect(await store.findEnvironmentById(other.id)).toStrictEqual(other)
+        await expect(store.bumpRevision(newId(), at(4))).rejects.toMatchObject({
+          code: 'not_found',
+        })
+      })
+
+      it('deletes an environment with everything in it, and nothing else', async () => {
+        const user = await aSavedUser()
+        const global = await aSavedSecret(user.id, { name: 'SHARED' }, 2)
+        /** One entry of every kind, its claims, a token and a consumer. */
+        const fill = async (environment: EnvironmentRecord) => {
+          const direct = aDirectSecret(environment.id, { name: 'DIRECT', version: 2 })
+          const variable = aVariable(environment.id, { name: 'PLAIN' })
+          const link = aLink(environment.id, global.id)
+          const previousTokenHash = randomBytes(32).toString('hex')
+          const token = aRuntimeToken(environment.id, {
+            previousTokenHash,
+            previousExpiresAt: at(60),
+          })
+          await store.insertDirectSecret(direct)
+          await store.insertDirectSecretVersion(aVersion(direct.id, 1, { name: 'DIRECT' }))
+          await store.insertDirectSecretVersion(aVersion(direct.id, 2, { name: 'DIRECT' }))
+          await store.insertVariable(variable)
+          await store.insertLink(link)
+          for (const [name, kind, entryId] of [
+            ['DIRECT', 'direct', direct.id],
+            ['PLAIN', 'variable', variable.id],
+            ['SHARED', 'linked', link.id],
+            ['OPENAI_API_KEY', 'provider', newId()],
+          ] as const) {
+            await store.claimName({ environmentId: environment.id, name, kind, entryId })
+          }
+          await store.insertRuntimeToken(token)
+          await store.upsertConsumer(aConsumer(environment.id, { consumerId: token.id }))
+          await store.upsertConsumer(
+            aConsumer(environment.id, { kind: 'user', consumerId: user.id }),
+          )
+          return { direct, token, previousTokenHash }
+        }
+        const doomed = await aSavedEnvironment({ ownerId: user.id, name: 'doomed' })
+        const kept = await aSavedEnvironment({ ownerId: user.id, name: 'kept' })
+        const inDoomed = await fill(doomed)
+        const inKept = await fill(kept)
+        /** Rows of every child table, as the store's list methods see them. */
+        const rows = async (environmentId: string, directId: string, tokenHash: string) => ({
+          claims: (await store.listClaims(environmentId)).length,
+          directSecrets: (await store.listDirectSecrets(environmentId)).length,
+          directVersions: (await store.listDirectSecretVersions(directId)).length,
+          currentVersions: (await store.listCurrentDirectSecretVersions(environmentId)).length,
+          variables: (await store.listVariables(environmentId)).length,
+          links: (await store.listLinks(environmentId)).length,
+          tokens: (await store.listRuntimeTokens(environmentId)).length,
+          tokenByHash: (await store.findRuntimeTokenByHash(tokenHash)) ? 1 : 0,
+          consumers: (await store.listConsumers(environmentId, at(0))).length,
+        })
+        const full = {
+          claims: 4,
+          directSecrets: 1,
+          directVersions: 2,
+          currentVersions: 1,
+          variables: 1,
+          links: 1,
+          tokens: 1,
+          tokenByHash: 1,
+          consumers: 2,
+        }
+        const doomedRows = () => rows(doomed.id, inDoomed.direct.id, inDoomed.previousTokenHash)
+        expect(await doomedRows()).toStrictEqual(full)
+
+        await store.deleteEnvironment(doomed.id)
+
+        expect(await store.findEnvironmentById(doomed.id)).toBeUndefined()
+        expect(await doomedRows()).toStrictEqual({
+          claims: 0,
+          directSecrets: 0,
+          directVersions: 0,
+          currentVersions: 0,
+          variables: 0,
+          links: 0,
+          tokens: 0,
+          tokenByHash: 0,
+          consumers: 0,
+        })
+        expect(await rows(kept.id, inKept.direct.id, inKept.token.tokenHash)).toStrictEqual(full)
+        expect(await store.findEnvironmentById(kept.id)).toStrictEqual(kept)
+        // The linked global secret stays, with its versions; only the link went.
+        expect(await store.findSecretById(global.id)).toStrictEqual(global)
+        expect(await store.listSecretVersions(global.id)).toHaveLength(2)
+        expect((await store.listLinksOfSecret(global.id)).map((l) => l.environmentId)).toEqual([
+          kept.id,
+        ])
+      })
+    })
+
+    describe('claimed names', () => {
+      const claimOf = (
+        environmentId: string,
+        name: string,
+        overrides: Partial<ClaimedName> = {},
+      ): ClaimedName => ({ environmentId, name, kind: 'direct', entryId: newId(), ...overrides })
+
+      it('claims a name once and answers later claims with the holder', async () => {
+        const environment = await aSavedEnvironment()
+        const first = claimOf(environment.id, 'OPENAI_API_KEY', { kind: 'provider' })
+
+        expect(await store.claimName(first)).toBeUndefined()
+        expect(
+          await store.claimName(claimOf(environment.id, 'OPENAI_API_KEY', { kind: 'variable' })),
+        ).toStrictEqual(first)
+        expect(await store.findClaim(environment.id, 'OPENAI_API_KEY')).toStrictEqual(first)
+        expect(await store.findClaim(environment.id, 'OTHER')).toBeUndefined()
+      })
+
+      it('lists the claims of one environment by name', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        const zed = claimOf(environment.id, 'ZED', { kind: 'variable' })
+        const abc = claimOf(environment.id, 'ABC', { kind: 'linked' })
+        await store.claimName(zed)
+        await store.claimName(abc)
+        await store.claimName(claimOf(other.id, 'MID'))
+
+        expect(await store.listClaims(environment.id)).toStrictEqual([abc, zed])
+        expect(await store.listClaims(newId())).toEqual([])
+      })
+
+      it('releases a name only for its holder', async () => {
+        const environment = await aSavedEnvironment()
+        const held = claimOf(environment.id, 'DEBUG', { kind: 'variable' })
+        await store.claimName(held)
+
+        await store.releaseName(environment.id, 'DEBUG', newId())
+        expect(await store.findClaim(environment.id, 'DEBUG')).toStrictEqual(held)
+
+        await store.releaseName(environment.id, 'DEBUG', held.entryId)
+        expect(await store.findClaim(environment.id, 'DEBUG')).toBeUndefined()
+        const next = claimOf(environment.id, 'DEBUG')
+        expect(await store.claimName(next)).toBeUndefined()
+        expect(await store.findClaim(environment.id, 'DEBUG')).toStrictEqual(next)
+      })
+
+      it('keeps claims per environment', async () => {
+        const user = await aSavedUser()
+        const prod = await aSavedEnvironment({ ownerId: user.id, name: 'prod' })
+        const dev = await aSavedEnvironment({ ownerId: user.id, name: 'dev' })
+        const inProd = claimOf(prod.id, 'API_KEY')
+        const inDev = claimOf(dev.id, 'API_KEY', { kind: 'linked' })
+
+        expect(await store.claimName(inProd)).toBeUndefined()
+        expect(await store.claimName(inDev)).toBeUndefined()
+        expect(await store.findClaim(prod.id, 'API_KEY')).toStrictEqual(inProd)
+        expect(await store.findClaim(dev.id, 'API_KEY')).toStrictEqual(inDev)
+
+        await store.releaseName(dev.id, 'API_KEY', inProd.entryId)
+        expect(await store.findClaim(dev.id, 'API_KEY')).toStrictEqual(inDev)
+      })
+
+      it('lets exactly one of 20 concurrent transactions claim a name', async () => {
+        const environment = await aSavedEnvironment()
+        const attempts = Array.from({ length: 20 }, () =>
+          store.transaction(async (tx) => {
+            // What the service does: claim, and create the entry only when the claim held.
+            const variable = aVariable(environment.id, { name: 'RACE' })
+            const holder = await tx.claimName({
+              environmentId: environment.id,
+              name: 'RACE',
+              kind: 'variable',
+              entryId: variable.id,
+            })
+            if (!holder) await tx.insertVariable(variable)
+            return { variable, holder }
+          }),
+        )
+        const results = await Promise.all(attempts)
+
+        const winners = results.filter((result) => result.holder === undefined)
+        expect(winners).toHaveLength(1)
+        const winner = winners[0]?.variable
+        const expected: ClaimedName = {
+          environmentId: environment.id,
+          name: 'RACE',
+          kind: 'variable',
+          entryId: winner?.id ?? '',
+        }
+        const losers = results.filter((result) => result.holder !== undefined)
+        expect(losers).toHaveLength(19)
+        for (const loser of losers) expect(loser.holder).toStrictEqual(expected)
+        expect(await store.listClaims(environment.id)).toStrictEqual([expected])
+        expect(await store.listVariables(environment.id)).toStrictEqual([winner])
+      })
+    })
+
+    describe('direct secrets', () => {
+      it('round-trips direct secrets, finds them only in their environment, lists by name', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        const generated = aDirectSecret(environment.id, {
+          name: 'WEBHOOK_SECRET',
+          description: 'Signs webhooks',
+          hint: '…ab12',
+          generator: '{"length":32,"alphabet":"base64url"}',
+          updatedRevision: 4,
+        })
+        const plain = aDirectSecret(environment.id, { name: 'API_KEY' })
+        await store.insertDirectSecret(generated)
+        await store.insertDirectSecret(plain)
+        await store.insertDirectSecret(aDirectSecret(other.id, { name: 'ELSEWHERE' }))
+
+        expect(await store.findDirectSecret(environment.id, generated.id)).toStrictEqual(generated)
+        expect(await store.findDirectSecret(other.id, generated.id)).toBeUndefined()
+        expect(await store.findDirectSecret(environment.id, newId())).toBeUndefined()
+        expect(await store.listDirectSecrets(environment.id)).toStrictEqual([plain, generated])
+      })
+
+      it('refuses a second direct secret with the same name in one environment only', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        await store.insertDirectSecret(aDirectSecret(environment.id, { name: 'API_KEY' }))
+
+        const again = store.insertDirectSecret(aDirectSecret(environment.id, { name: 'API_KEY' }))
+        await expect(again).rejects.toMatchObject({ code: 'name_conflict' })
+        await expect(again).rejects.not.toThrow(/API_KEY/)
+        await expect(
+          store.insertDirectSecret(aDirectSecret(other.id, { name: 'API_KEY' })),
+        ).resolves.toBeUndefined()
+      })
+
+      it('updates only the fields given, renames, and refuses a colliding rename', async () => {
+        const environment = await aSavedEnvironment()
+        const secret = aDirectSecret(environment.id, { description: 'old', hint: '…1234' })
+        await store.insertDirectSecret(secret)
+        await store.insertDirectSecret(aDirectSecret(environment.id, { name: 'TAKEN' }))
+
+        await store.updateDirectSecret(secret.id, {
+          version: 2,
+          hint: null,
+          updatedRevision: 9,
+          updatedAt: at(5),
+        })
+        expect(await store.findDirectSecret(environment.id, secret.id)).toStrictEqual({
+          ...secret,
+          version: 2,
+          hint: null,
+          updatedRevision: 9,
+          updatedAt: at(5),
+        })
+
+        await store.updateDirectSecret(secret.id, {
+          name: 'RENAMED',
+          description: 'new',
+          updatedAt: at(6),
+        })
+        expect(await store.findDirectSecret(environment.id, secret.id)).toStrictEqual({
+          ...secret,
+          name: 'RENAMED',
+          description: 'new',
+          version: 2,
+          hint: null,
+          updatedRevision: 9,
+          updatedAt: at(6),
+        })
+
+        const rename = store.updateDirectSecret(secret.id, { name: 'TAKEN', updatedAt: at(7) })
+        await expect(rename).rejects.toMatchObject({ code: 'name_conflict' })
+        expect(await store.findDirectSecret(environment.id, secret.id)).toMatchObject({
+          name: 'RENAMED',
+        })
+      })
+
+      it('deletes a direct secret with all its versions', async () => {
+        const environment = await aSavedEnvironment()
+        const secret = aDirectSecret(environment.id, { version: 2 })
+        const kept = aDirectSecret(environment.id, { name: 'KEPT' })
+        await store.insertDirectSecret(secret)
+        await store.insertDirectSecret(kept)
+        await store.insertDirectSecretVersion(aVersion(secret.id, 1))
+        await store.insertDirectSecretVersion(aVersion(secret.id, 2))
+        await store.insertDirectSecretVersion(aVersion(kept.id, 1, { name: 'KEPT' }))
+
+        await store.deleteDirectSecret(secret.id)
+        expect(await store.findDirectSecret(environment.id, secret.id)).toBeUndefined()
+        expect(await store.listDirectSecretVersions(secret.id)).toEqual([])
+        expect(await store.listDirectSecrets(environment.id)).toStrictEqual([kept])
+        expect(await store.listDirectSecretVersions(kept.id)).toHaveLength(1)
+      })
+
+      it('keeps version ciphertexts byte-exact, lists them newest first, refuses duplicates', async () => {
+        const environment = await aSavedEnvironment()
+        const secret = aDirectSecret(environment.id, { version: 2 })
+        await store.insertDirectSecret(secret)
+        const first = aVersion(secret.id, 1, { ciphertext: allBytes() })
+        const second = aVersion(secret.id, 2, {
+          hint: '…wxyz',
+          createdBy: newId(),
+          createdByName: 'ci',
+        })
+        await store.insertDirectSecretVersion(first)
+        await store.insertDirectSecretVersion(second)
+
+        const listed = await store.listDirectSecretVersions(secret.id)
+        expect(listed).toStrictEqual([second, first])
+        expect(Buffer.isBuffer(listed[1]?.ciphertext)).toBe(true)
+        expect(listed[1]?.ciphertext.equals(first.ciphertext)).toBe(true)
+        expect(await store.findDirectSecretVersion(secret.id, 2)).toStrictEqual(second)
+        expect(await store.findDirectSecretVersion(secret.id, 3)).toBeUndefined()
+        // Versions of global and direct secrets live apart.
+        expect(await store.findSecretVersion(secret.id, 2)).toBeUndefined()
+
+        const again = store.insertDirectSecretVersion(aVersion(secret.id, 2))
+        await expect(again).rejects.toMatchObject({ code: 'name_conflict' })
+      })
+
+      it('prunes all but the newest versions of one direct secret', async () => {
+        const environment = await aSavedEnvironment()
+        const secret = aDirectSecret(environment.id, { version: 25 })
+        const other = aDirectSecret(environment.id, { name: 'OTHER', version: 3 })
+        await store.insertDirectSecret(secret)
+        await store.insertDirectSecret(other)
+        for (let version = 1; version <= 25; version++) {
+          await store.insertDirectSecretVersion(aVersion(secret.id, version))
+        }
+        for (let version = 1; version <= 3; version++) {
+          await store.insertDirectSecretVersion(aVersion(other.id, version, { name: 'OTHER' }))
+        }
+
+        await store.pruneDirectSecretVersions(secret.id, 20)
+        const kept = (await store.listDirectSecretVersions(secret.id)).map((v) => v.version)
+        expect(kept).toEqual(Array.from({ length: 20 }, (_, i) => 25 - i))
+
+        await store.pruneDirectSecretVersions(secret.id, 30)
+        expect(await store.listDirectSecretVersions(secret.id)).toHaveLength(20)
+
+        await store.pruneDirectSecretVersions(secret.id, 1)
+        expect((await store.listDirectSecretVersions(secret.id)).map((v) => v.version)).toEqual([
+          25,
+        ])
+        expect(await store.listDirectSecretVersions(other.id)).toHaveLength(3)
+      })
+
+      it('lists exactly the current version of every direct secret of one environment', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        // Current is the secret's `version`, not the newest row: B points at 2 of 3.
+        const a = aDirectSecret(environment.id, { name: 'A', version: 3 })
+        const b = aDirectSecret(environment.id, { name: 'B', version: 2 })
+        const c = aDirectSecret(environment.id, { name: 'C', version: 1 })
+        const elsewhere = aDirectSecret(other.id, { name: 'A', version: 1 })
+        const current = new Map<string, SecretVersionRecord>()
+        for (const [secret, rows] of [
+          [c, 1],
+          [a, 3],
+          [b, 3],
+          [elsewhere, 1],
+        ] as const) {
+          await store.insertDirectSecret(secret)
+          for (let version = 1; version <= rows; version++) {
+            const row = aVersion(secret.id, version, { name: secret.name })
+            await store.insertDirectSecretVersion(row)
+            if (version === secret.version) current.set(secret.id, row)
+          }
+        }
+
+        expect(await store.listCurrentDirectSecretVersions(environment.id)).toStrictEqual([
+          current.get(a.id),
+          current.get(b.id),
+          current.get(c.id),
+        ])
+        expect(await store.listCurrentDirectSecretVersions(newId())).toEqual([])
+      })
+    })
+
+    describe('variables', () => {
+      it('round-trips variables, empty and multi-line values included, listed by name', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        const empty = aVariable(environment.id, { name: 'EMPTY', value: '' })
+        const multi = aVariable(environment.id, {
+          name: 'CERT',
+          value: 'line 1\r\nline 2\n  ü €\t',
+          description: 'PEM',
+          updatedRevision: 3,
+        })
+        await store.insertVariable(empty)
+        await store.insertVariable(multi)
+        await store.insertVariable(aVariable(other.id, { name: 'ELSEWHERE' }))
+
+        expect(await store.findVariable(environment.id, empty.id)).toStrictEqual(empty)
+        expect(await store.findVariable(environment.id, multi.id)).toStrictEqual(multi)
+        expect(await store.findVariable(other.id, multi.id)).toBeUndefined()
+        expect(await store.listVariables(environment.id)).toStrictEqual([multi, empty])
+      })
+
+      it('refuses a second variable with the same name in one environment', async () => {
+        const environment = await aSavedEnvironment()
+        await store.insertVariable(aVariable(environment.id, { name: 'DEBUG' }))
+
+        const again = store.insertVariable(aVariable(environment.id, { name: 'DEBUG' }))
+        await expect(again).rejects.toMatchObject({ code: 'name_conflict' })
+        await expect(again).rejects.not.toThrow(/DEBUG/)
+      })
+
+      it('updates only the fields given, renames, refuses a colliding rename, deletes', async () => {
+        const environment = await aSavedEnvironment()
+        const variable = aVariable(environment.id, { value: 'on', description: 'old' })
+        await store.insertVariable(variable)
+        await store.insertVariable(aVariable(environment.id, { name: 'TAKEN' }))
+
+        await store.updateVariable(variable.id, { value: '', updatedRevision: 5, updatedAt: at(5) })
+        expect(await store.findVariable(environment.id, variable.id)).toStrictEqual({
+          ...variable,
+          value: '',
+          updatedRevision: 5,
+          updatedAt: at(5),
+        })
+
+        await store.updateVariable(variable.id, {
+          name: 'VERBOSE',
+          description: 'new',
+          updatedAt: at(6),
+        })
+        expect(await store.findVariable(environment.id, variable.id)).toStrictEqual({
+          ...variable,
+          name: 'VERBOSE',
+          value: '',
+          description: 'new',
+          updatedRevision: 5,
+          updatedAt: at(6),
+        })
+
+        const rename = store.updateVariable(variable.id, { name: 'TAKEN', updatedAt: at(7) })
+        await expect(rename).rejects.toMatchObject({ code: 'name_conflict' })
+
+        await store.deleteVariable(variable.id)
+        expect(await store.findVariable(environment.id, variable.id)).toBeUndefined()
+        expect((await store.listVariables(environment.id)).map((v) => v.name)).toEqual(['TAKEN'])
+      })
+    })
+
+    describe('links', () => {
+      it('links a global secret once per environment', async () => {
+        const user = await aSavedUser()
+        const prod = await aSavedEnvironment({ ownerId: user.id, name: 'prod' })
+        const dev = await aSavedEnvironment({ ownerId: user.id, name: 'dev' })
+        const secret = await aSavedSecret(user.id)
+        const link = aLink(prod.id, secret.id)
+        await store.insertLink(link)
+
+        expect(await store.findLink(prod.id, secret.id)).toStrictEqual(link)
+        expect(await store.findLink(dev.id, secret.id)).toBeUndefined()
+        const again = store.insertLink(aLink(prod.id, secret.id))
+        await expect(again).rejects.toMatchObject({ code: 'name_conflict' })
+        await expect(store.insertLink(aLink(dev.id, secret.id))).resolves.toBeUndefined()
+      })
+
+      it('lists links with their global secrets, by secret name', async () => {
+        const user = await aSavedUser()
+        const environment = await aSavedEnvironment({ ownerId: user.id })
+        const other = await aSavedEnvironment({ ownerId: user.id, name: 'other' })
+        const zed = await aSavedSecret(user.id, { name: 'ZED', isFile: true, hint: '…wxyz' }, 2)
+        const abc = await aSavedSecret(user.id, { name: 'ABC', description: 'first' })
+        const toZed = aLink(environment.id, zed.id, { updatedRevision: 2, createdAt: at(9) })
+        const toAbc = aLink(environment.id, abc.id, { updatedRevision: 3, createdAt: at(8) })
+        await store.insertLink(toZed)
+        await store.insertLink(toAbc)
+        await store.insertLink(aLink(other.id, abc.id))
+
+        expect(await store.listLinks(environment.id)).toStrictEqual([
+          { ...toAbc, secret: abc },
+          { ...toZed, secret: zed },
+        ])
+        expect(await store.listLinks(newId())).toEqual([])
+
+        await store.updateLinkRevision(toZed.id, 11)
+        expect(await store.findLink(environment.id, zed.id)).toStrictEqual({
+          ...toZed,
+          updatedRevision: 11,
+        })
+      })
+
+      it('unlinks, answering whether there was a link', async () => {
+        const user = await aSavedUser()
+        const environment = await aSavedEnvironment({ ownerId: user.id })
+        const secret = await aSavedSecret(user.id)
+        await store.insertLink(aLink(environment.id, secret.id))
+
+        expect(await store.deleteLink(newId(), secret.id)).toBe(false)
+        expect(await store.deleteLink(environment.id, secret.id)).toBe(true)
+        expect(await store.findLink(environment.id, secret.id)).toBeUndefined()
+        expect(await store.deleteLink(environment.id, secret.id)).toBe(false)
+      })
+
+      it('lists where a global secret is linked, by owner and environment name', async () => {
+        const team = aTeam({ slug: 'acme' })
+        await store.insertTeam(team)
+        const user = await aSavedUser({ username: 'zoe' })
+        const secret = await aSavedSecret(team.id)
+        const otherSecret = await aSavedSecret(team.id, { name: 'OTHER' })
+        const prod = await aSavedEnvironment({ ownerId: team.id, name: 'prod' })
+        const dev = await aSavedEnvironment({ ownerId: team.id, name: 'dev' })
+        // The store does not decide scopes (the service does): an odd link still gets listed.
+        const personal = await aSavedEnvironment({ ownerId: user.id, name: 'alpha' })
+        const toProd = aLink(prod.id, secret.id)
+        const toDev = aLink(dev.id, secret.id)
+        const toPersonal = aLink(personal.id, secret.id)
+        for (const link of [toProd, toPersonal, toDev]) await store.insertLink(link)
+        await store.insertLink(aLink(prod.id, otherSecret.id))
+
+        expect(await store.listLinksOfSecret(secret.id)).toStrictEqual([
+          { linkId: toDev.id, environmentId: dev.id, environmentName: 'dev', ownerName: 'acme' },
+          { linkId: toProd.id, environmentId: prod.id, environmentName: 'prod', ownerName: 'acme' },
+          {
+            linkId: toPersonal.id,
+            environmentId: personal.id,
+            environmentName: 'alpha',
+            ownerName: 'zoe',
+          },
+        ])
+        expect(await store.listLinksOfSecret(newId())).toEqual([])
+      })
+
+      it('refuses to delete a linked global secret, deleting nothing', async () => {
+        const user = await aSavedUser()
+        const environment = await aSavedEnvironment({ ownerId: user.id })
+        const secret = await aSavedSecret(user.id, {}, 2)
+        const link = aLink(environment.id, secret.id)
+        await store.insertLink(link)
+
+        const deleting = store.deleteSecret(secret.id)
+        await expect(deleting).rejects.toMatchObject({ code: 'still_linked' })
+        await expect(deleting).rejects.not.toThrow(/API_KEY|FOREIGN|foreign/)
+        const inTransaction = store.transaction((tx) => tx.deleteSecret(secret.id))
+        await expect(inTransaction).rejects.toMatchObject({ code: 'still_linked' })
+        expect(await store.findSecretById(secret.id)).toStrictEqual(secret)
+        expect(await store.listSecretVersions(secret.id)).toHaveLength(2)
+        expect(await store.findLink(environment.id, secret.id)).toStrictEqual(link)
+
+        await store.deleteLink(environment.id, secret.id)
+        await store.deleteSecret(secret.id)
+        expect(await store.findSecretById(secret.id)).toBeUndefined()
+      })
+    })
+
+    describe('runtime tokens', () => {
+      it('finds a token by its current hash, and by its previous one after a rotate', async () => {
+        const environment = await aSavedEnvironment()
+        const token = aRuntimeToken(environment.id, { expiresAt: at(1000) })
+        await store.insertRuntimeToken(token)
+
+        expect(await store.findRuntimeTokenByHash(token.tokenHash)).toStrictEqual(token)
+        expect(await store.findRuntimeTokenByHash('0'.repeat(64))).toBeUndefined()
+
+        const rotated = {
+          ...token,
+          tokenHash: randomBytes(32).toString('hex'),
+          previousTokenHash: token.tokenHash,
+          previousExpiresAt: at(60),
+        }
+        await store.updateRuntimeToken(token.id, {
+          tokenHash: rotated.tokenHash,
+          previousTokenHash: rotated.previousTokenHash,
+          previousExpiresAt: rotated.previousExpiresAt,
+        })
+        expect(await store.findRuntimeTokenByHash(rotated.tokenHash)).toStrictEqual(rotated)
+        expect(await store.findRuntimeTokenByHash(token.tokenHash)).toStrictEqual(rotated)
+
+        // A rotate without grace forgets the old hash.
+        await store.updateRuntimeToken(token.id, {
+          tokenHash: rotated.tokenHash,
+          previousTokenHash: null,
+          previousExpiresAt: null,
+        })
+        expect(await store.findRuntimeTokenByHash(token.tokenHash)).toBeUndefined()
+        expect(await store.findRuntimeTokenByHash(rotated.tokenHash)).toMatchObject({
+          id: token.id,
+          previousTokenHash: null,
+          previousExpiresAt: null,
+        })
+      })
+
+      it('refuses a second token with the same hash', async () => {
+        const environment = await aSavedEnvironment()
+        const token = aRuntimeToken(environment.id)
+        await store.insertRuntimeToken(token)
+
+        const again = store.insertRuntimeToken(
+          aRuntimeToken(environment.id, { tokenHash: token.tokenHash }),
+        )
+        await expect(again).rejects.toMatchObject({ code: 'name_conflict' })
+      })
+
+      it('finds and lists tokens of one environment, newest first', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        const old = aRuntimeToken(environment.id, { createdAt: at(1) })
+        const recent = aRuntimeToken(environment.id, { name: 'prod', createdAt: at(3) })
+        await store.insertRuntimeToken(old)
+        await store.insertRuntimeToken(recent)
+        await store.insertRuntimeToken(aRuntimeToken(other.id, { createdAt: at(2) }))
+
+        expect(await store.listRuntimeTokens(environment.id)).toStrictEqual([recent, old])
+        expect(await store.findRuntimeToken(environment.id, old.id)).toStrictEqual(old)
+        expect(await store.findRuntimeToken(other.id, old.id)).toBeUndefined()
+      })
+
+      it('deletes a token only in its own environment, and records its last use', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        const token = aRuntimeToken(environment.id)
+        await store.insertRuntimeToken(token)
+
+        await store.touchRuntimeToken(token.id, at(7))
+        expect(await store.findRuntimeToken(environment.id, token.id)).toStrictEqual({
+          ...token,
+          lastUsedAt: at(7),
+        })
+
+        expect(await store.deleteRuntimeToken(other.id, token.id)).toBe(false)
+        expect(await store.findRuntimeTokenByHash(token.tokenHash)).toBeDefined()
+        expect(await store.deleteRuntimeToken(environment.id, token.id)).toBe(true)
+        expect(await store.findRuntimeTokenByHash(token.tokenHash)).toBeUndefined()
+        expect(await store.deleteRuntimeToken(environment.id, token.id)).toBe(false)
+      })
+    })
+
+    describe('consumers', () => {
+      it("replaces a consumer's last resolve", async () => {
+        const environment = await aSavedEnvironment()
+        const consumer = aConsumer(environment.id, { lastResolvedAt: at(1) })
+        await store.upsertConsumer(consumer)
+        expect(await store.listConsumers(environment.id, at(0))).toStrictEqual([consumer])
+
+        const later = {
+          ...consumer,
+          name: 'renamed',
+          lastResolvedAt: at(5),
+          lastResolvedRevision: 4,
+        }
+        await store.upsertConsumer(later)
+        expect(await store.listConsumers(environment.id, at(0))).toStrictEqual([later])
+      })
+
+      it('lists consumers that resolved since a time, newest first, one environment only', async () => {
+        const environment = await aSavedEnvironment()
+        const other = await aSavedEnvironment()
+        const id = newId()
+        const stale = aConsumer(environment.id, { lastResolvedAt: at(10) })
+        const asUser = aConsumer(environment.id, {
+          kind: 'user',
+          consumerId: id,
+          lastResolvedAt: at(20),
+        })
+        // Same id, other kind: another consumer.
+        const asToken = aConsumer(environment.id, { consumerId: id, lastResolvedAt: at(40) })
+        const middle = aConsumer(environment.id, { lastResolvedAt: at(30) })
+        for (const consumer of [stale, asUser, asToken, middle]) {
+          await store.upsertConsumer(consumer)
+        }
+        await store.upsertConsumer(aConsumer(other.id, { lastResolvedAt: at(50) }))
+
+        expect(await store.listConsumers(environment.id, at(20))).toStrictEqual([
+          asToken,
+          middle,
+          asUser,
+        ])
+        expect(await store.listConsumers(environment.id, at(0))).toHaveLength(4)
+        expect(await store.listConsumers(environment.id, at(41))).toEqual([])
       })
     })
   })

@@ -1,7 +1,7 @@
 // The Store interface, in domain words. kysely-store.ts implements it once for SQLite and
 // PostgreSQL; services see only this type. Every method may throw CofferError: a unique-key
 // violation surfaces as `name_conflict` (the caller words the details), anything else as-is.
-import type { OwnerRef, Role, Team, User } from '../domain/types.js'
+import type { EntrySource, OwnerRef, Role, Team, User } from '../domain/types.js'
 
 export type Engine = 'sqlite' | 'postgres'
 
@@ -117,6 +117,119 @@ export interface Page {
   readonly limit: number
 }
 
+// ---- Environments (issue #4) ----
+
+export interface EnvironmentRecord {
+  readonly id: string
+  readonly ownerId: string
+  readonly name: string
+  readonly description: string
+  /** Moves (by at least 1) in the same transaction as every change that can alter `resolve`. */
+  readonly revision: number
+  /** Stored requirements as JSON (`{"secrets":[{key, description?, optional}]}`), or null. */
+  readonly requirements: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+/** One name taken in an environment, and by what: the conflict rules' single source of truth. */
+export interface ClaimedName {
+  readonly environmentId: string
+  readonly name: string
+  readonly kind: EntrySource
+  /** The direct secret, variable, link or provider attachment holding the name. */
+  readonly entryId: string
+}
+
+export interface DirectSecretRecord {
+  readonly id: string
+  readonly environmentId: string
+  readonly name: string
+  readonly description: string
+  readonly version: number
+  readonly hint: string | null
+  /** JSON `{"length":32,"alphabet":"base64url"}` for generated secrets (rotate draws anew), else null. */
+  readonly generator: string | null
+  /** The environment revision at which this entry last changed (sync). */
+  readonly updatedRevision: number
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface DirectSecretPatch {
+  readonly name?: string
+  readonly description?: string
+  readonly version?: number
+  readonly hint?: string | null
+  readonly updatedRevision?: number
+  readonly updatedAt: string
+}
+
+export interface VariableRecord {
+  readonly id: string
+  readonly environmentId: string
+  readonly name: string
+  /** Variables are configuration, stored in plain text (SPEC.md §1 "Values"). */
+  readonly value: string
+  readonly description: string
+  readonly updatedRevision: number
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface VariablePatch {
+  readonly name?: string
+  readonly value?: string
+  readonly description?: string
+  readonly updatedRevision?: number
+  readonly updatedAt: string
+}
+
+export interface LinkRecord {
+  readonly id: string
+  readonly environmentId: string
+  /** The linked global secret (same owner as the environment). */
+  readonly secretId: string
+  readonly updatedRevision: number
+  readonly createdAt: string
+}
+
+/** A link with its global secret, for listings and resolve. */
+export interface LinkedSecretRecord extends LinkRecord {
+  readonly secret: SecretRecord
+}
+
+/** Where a global secret is linked, for `GET /secrets/{id}/links` and `still_linked`. */
+export interface SecretLinkPlace {
+  readonly linkId: string
+  readonly environmentId: string
+  readonly environmentName: string
+  readonly ownerName: string
+}
+
+export interface RuntimeTokenRecord {
+  readonly id: string
+  readonly environmentId: string
+  readonly name: string
+  readonly tokenHash: string
+  /** After a rotate with grace: the old hash, valid until `previousExpiresAt`. */
+  readonly previousTokenHash: string | null
+  readonly previousExpiresAt: string | null
+  readonly createdAt: string
+  readonly expiresAt: string | null
+  readonly lastUsedAt: string | null
+}
+
+export interface ConsumerRecord {
+  readonly environmentId: string
+  readonly kind: 'user' | 'runtime'
+  /** A user id or a runtime token id. */
+  readonly consumerId: string
+  readonly name: string
+  readonly lastResolvedAt: string
+  readonly lastResolvedRevision: number
+}
+
 export interface Store {
   readonly engine: Engine
 
@@ -207,4 +320,95 @@ export interface Store {
   insertAuditEvent(event: AuditRecord): Promise<void>
   /** Newest first (at desc, id desc). */
   listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]>
+  // ---- Environments (issue #4) ----
+  /** `name_conflict` when the owner already has an environment of that name. */
+  insertEnvironment(environment: EnvironmentRecord): Promise<void>
+  findEnvironmentById(id: string): Promise<EnvironmentRecord | undefined>
+  findEnvironmentByName(ownerId: string, name: string): Promise<EnvironmentRecord | undefined>
+  /** Ordered by name. */
+  listEnvironments(ownerId: string, page: Page): Promise<EnvironmentRecord[]>
+  updateEnvironment(
+    id: string,
+    patch: {
+      readonly description?: string
+      readonly requirements?: string | null
+      readonly updatedAt: string
+    },
+  ): Promise<void>
+  /** Deletes the environment and everything in it: claims, direct secrets and their versions,
+   *  variables, links, runtime tokens, consumers. */
+  deleteEnvironment(id: string): Promise<void>
+  /** revision = revision + 1; returns the new revision. */
+  bumpRevision(environmentId: string, updatedAt: string): Promise<number>
+
+  /** Takes `name` in the environment for an entry, atomically (INSERT … ON CONFLICT DO NOTHING):
+   *  returns undefined when claimed, else the current holder. Concurrent claims of one name yield
+   *  exactly one winner, on one server or on replicas sharing the database. */
+  claimName(claim: ClaimedName): Promise<ClaimedName | undefined>
+  /** Releases the name if `entryId` holds it. */
+  releaseName(environmentId: string, name: string, entryId: string): Promise<void>
+  findClaim(environmentId: string, name: string): Promise<ClaimedName | undefined>
+  listClaims(environmentId: string): Promise<ClaimedName[]>
+
+  insertDirectSecret(secret: DirectSecretRecord): Promise<void>
+  findDirectSecret(environmentId: string, id: string): Promise<DirectSecretRecord | undefined>
+  /** Ordered by name. */
+  listDirectSecrets(environmentId: string): Promise<DirectSecretRecord[]>
+  updateDirectSecret(id: string, patch: DirectSecretPatch): Promise<void>
+  /** Deletes the direct secret and its versions. */
+  deleteDirectSecret(id: string): Promise<void>
+  /** Versions share SecretVersionRecord's shape; `secretId` is the direct secret's id. */
+  insertDirectSecretVersion(version: SecretVersionRecord): Promise<void>
+  findDirectSecretVersion(
+    secretId: string,
+    version: number,
+  ): Promise<SecretVersionRecord | undefined>
+  /** Newest first. */
+  listDirectSecretVersions(secretId: string): Promise<SecretVersionRecord[]>
+  pruneDirectSecretVersions(secretId: string, keep: number): Promise<void>
+  /** The current version row of every direct secret of the environment (for resolve). */
+  listCurrentDirectSecretVersions(environmentId: string): Promise<SecretVersionRecord[]>
+
+  /** `name_conflict` on a duplicate (environment, name) — but claims decide conflicts first. */
+  insertVariable(variable: VariableRecord): Promise<void>
+  findVariable(environmentId: string, id: string): Promise<VariableRecord | undefined>
+  /** Ordered by name. */
+  listVariables(environmentId: string): Promise<VariableRecord[]>
+  updateVariable(id: string, patch: VariablePatch): Promise<void>
+  deleteVariable(id: string): Promise<void>
+
+  /** `name_conflict` when the secret is already linked to the environment. */
+  insertLink(link: LinkRecord): Promise<void>
+  findLink(environmentId: string, secretId: string): Promise<LinkRecord | undefined>
+  /** Links with their global secrets, ordered by the secret's name. */
+  listLinks(environmentId: string): Promise<LinkedSecretRecord[]>
+  /** Returns false when there was no such link. */
+  deleteLink(environmentId: string, secretId: string): Promise<boolean>
+  updateLinkRevision(linkId: string, updatedRevision: number): Promise<void>
+  /** Every environment the global secret is linked to, ordered by owner/name. */
+  listLinksOfSecret(secretId: string): Promise<SecretLinkPlace[]>
+
+  /** `name_conflict` when the hash exists (practically impossible). */
+  insertRuntimeToken(token: RuntimeTokenRecord): Promise<void>
+  /** Finds by the current hash or by a previous hash still in its grace period is the caller's
+   *  check: this matches `token_hash` or `previous_token_hash`. */
+  findRuntimeTokenByHash(tokenHash: string): Promise<RuntimeTokenRecord | undefined>
+  findRuntimeToken(environmentId: string, id: string): Promise<RuntimeTokenRecord | undefined>
+  /** Newest first. */
+  listRuntimeTokens(environmentId: string): Promise<RuntimeTokenRecord[]>
+  updateRuntimeToken(
+    id: string,
+    patch: {
+      readonly tokenHash: string
+      readonly previousTokenHash: string | null
+      readonly previousExpiresAt: string | null
+    },
+  ): Promise<void>
+  deleteRuntimeToken(environmentId: string, id: string): Promise<boolean>
+  touchRuntimeToken(id: string, at: string): Promise<void>
+
+  /** Inserts or replaces the consumer's last resolve. */
+  upsertConsumer(consumer: ConsumerRecord): Promise<void>
+  /** Consumers of the environment that resolved at or after `since`, newest first. */
+  listConsumers(environmentId: string, since: string): Promise<ConsumerRecord[]>
 }

@@ -9,6 +9,7 @@ import {
 } from 'kysely'
 import { CofferError } from '../../domain/errors.js'
 import * as initial from './001-initial.js'
+import * as environments from './002-environments.js'
 
 export interface MigrationTraits {
   /** The type of byte columns (ciphertexts, wrapped keys). */
@@ -21,7 +22,10 @@ export interface VersionedMigration {
   readonly up: (db: Kysely<unknown>, traits: MigrationTraits) => Promise<void>
 }
 
-export const MIGRATIONS: readonly VersionedMigration[] = [{ name: '001-initial', up: initial.up }]
+export const MIGRATIONS: readonly VersionedMigration[] = [
+  { name: '001-initial', up: initial.up },
+  { name: '002-environments', up: environments.up },
+]
 
 /** Where Kysely records applied migrations (in the store's schema on PostgreSQL). */
 export const MIGRATION_TABLE = DEFAULT_MIGRATION_TABLE
