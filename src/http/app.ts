@@ -48,8 +48,10 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     c.set('requestId', requestId)
     c.set('requestContext', { requestId, ip: options.clientIp?.(c) ?? null })
     c.set('actor', { kind: 'anonymous' })
-    await next()
+    // Set before the handler runs: a header added to a finished response makes Hono rebuild it,
+    // which costs two thirds of a small route's throughput on Node.
     c.header('X-Request-Id', requestId)
+    await next()
     // Security: the log line names the route and status only: no query string, body or header.
     logger.info(
       {
