@@ -282,6 +282,37 @@ function buildProgram(
       run(command, async () => (await loadTeam()).removeMember, { slug, username }),
     )
 
+  const audit = program
+    .command('audit')
+    .description('audit events of owners you administer (newest first)')
+    .option('--owner <name>', 'a user or team name (default: all you administer; --team works too)')
+    .option('--action <action>', 'only this action, e.g. secret.update')
+    .option('--since <when>', 'an ISO time, or a duration back from now: 15m, 1h, 7d')
+    .option('--limit <n>', 'how many events (1-200)', parseInteger(1, 200), 50)
+    .action(
+      (
+        options: { owner?: string; action?: string; since?: string; limit: number },
+        command: Command,
+      ) =>
+        run(command, async () => (await import('./commands/audit.js')).listAudit, {
+          owner: options.owner,
+          action: options.action,
+          since: options.since,
+          limit: options.limit,
+        }),
+    )
+  audit
+    .command('verify')
+    .description(
+      "replay an owner's hash-chained audit trail and report the first broken link (--owner NAME, else --team, else yourself)",
+    )
+    // `--owner` belongs to `audit`: commander reads a parent's options after the subcommand too.
+    .action((_options: object, command: Command) =>
+      run(command, async () => (await import('./commands/audit.js')).verifyAudit, {
+        owner: (command.parent?.opts() as { owner?: string } | undefined)?.owner,
+      }),
+    )
+
   const admin = program.command('admin').description('instance administration')
   admin
     .command('create-user')
