@@ -309,7 +309,7 @@ function buildProgram(
     // `--owner` belongs to `audit`: commander reads a parent's options after the subcommand too.
     .action((_options: object, command: Command) =>
       run(command, async () => (await import('./commands/audit.js')).verifyAudit, {
-        owner: (command.parent?.opts())?.owner,
+        owner: command.parent?.opts<{ owner?: string }>().owner,
       }),
     )
 
