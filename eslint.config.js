@@ -42,6 +42,15 @@ export default tseslint.config(
     },
   },
   layer(
+    ['src/formats/**'],
+    [
+      group(
+        ['**/store/**', '**/crypto/**', '**/services/**', '**/http/**', '**/cli/**'],
+        'formats/ parses file formats: it imports only domain/ and its parsers.',
+      ),
+    ],
+  ),
+  layer(
     ['src/crypto/**'],
     [
       group(
