@@ -2,6 +2,7 @@
 import { createAccountService } from './accounts.js'
 import { createAuditService } from './audit.js'
 import type { ServiceDeps } from './deps.js'
+import { createEnvironmentService } from './environments.js'
 import { createSecretService } from './secrets.js'
 import { createTeamService } from './teams.js'
 
@@ -10,6 +11,7 @@ export function createServices(deps: ServiceDeps) {
     accounts: createAccountService(deps),
     teams: createTeamService(deps),
     secrets: createSecretService(deps),
+    environments: createEnvironmentService(deps),
     audit: createAuditService(deps),
     /** Readiness: the database answers and every migration is applied. */
     checkReady: () => deps.store.checkReady(),
