@@ -286,9 +286,14 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
       const name = parseSecretName(input.name)
       const description = parseDescription(input.description)
       if ((input.value === undefined) === (input.generate === undefined)) {
-        throw new CofferError('invalid', 'Send either `value` or `generate`, not both', {
-          param: input.value === undefined ? 'body.value' : 'body.generate',
-        })
+        const neither = input.value === undefined
+        throw new CofferError(
+          'invalid',
+          neither
+            ? 'A direct secret needs `value` or `generate`'
+            : 'Send either `value` or `generate`, not both',
+          { param: neither ? 'body.value' : 'body.generate' },
+        )
       }
       const generator: Generator | null = input.generate
         ? { length: input.generate.length ?? 32, alphabet: input.generate.alphabet ?? 'base64url' }

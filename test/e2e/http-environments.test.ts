@@ -440,8 +440,17 @@ describe.each(engines)('environments over HTTP (%s)', (engine) => {
       generate: {},
     })
     expect(both.status).toBe(422)
+    expect(both.body.errors[0].param).toBe('body.generate')
     const neither = await me.api.post(`${me.base}/secrets`, { name: 'NEITHER' })
     expect(neither.status).toBe(422)
+    expect(neither.body.errors[0].param).toBe('body.value')
+
+    // Listings page by name.
+    const firstPage = await me.api.get(`${me.base}/secrets?limit=2`)
+    expect(firstPage.body.data.map((e: { name: string }) => e.name)).toEqual(['GEN_0', 'GEN_1'])
+    const cursor = firstPage.body.meta.nextCursor as string
+    const secondPage = await me.api.get(`${me.base}/secrets?limit=2&cursor=${cursor}`)
+    expect(secondPage.body.data.map((e: { name: string }) => e.name)).toEqual(['GEN_2', 'GEN_3'])
   })
 
   it('keeps versions of direct secrets and rolls back to an old value', async () => {
