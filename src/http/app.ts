@@ -12,6 +12,7 @@ import { errorResponse, unsupportedMediaType, validationError } from './errors.j
 import { registerDocs } from './routes/docs.js'
 import { registerAccountRoutes } from './routes/accounts.js'
 import { registerAuditRoutes } from './routes/audit.js'
+import { registerEnvironmentRoutes } from './routes/environments.js'
 import { registerOperationsRoutes } from './routes/operations.js'
 import { registerSecretRoutes } from './routes/secrets.js'
 import { registerTeamRoutes } from './routes/teams.js'
@@ -89,6 +90,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   registerAccountRoutes(app, services)
   registerTeamRoutes(app, services)
   registerSecretRoutes(app, services)
+  registerEnvironmentRoutes(app, services)
   registerAuditRoutes(app, services)
   registerDocs(app)
 

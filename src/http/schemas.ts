@@ -190,3 +190,80 @@ export const WhoAmI = z
     scope: z.string(),
   })
   .openapi('WhoAmI')
+
+// Environments (SPEC.md §3.3–3.5)
+export const Environment = z
+  .object({
+    id: Id,
+    owner: z.string().openapi({ example: 'acme' }),
+    name: z.string().openapi({ example: 'support-agent' }),
+    description: z.string(),
+    revision: z.number().int(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Environment')
+export const CreateEnvironmentRequest = z
+  .strictObject({ owner: z.string(), name: z.string(), description: z.string().optional() })
+  .openapi('CreateEnvironmentRequest')
+export const UpdateEnvironmentRequest = z
+  .strictObject({ description: z.string().optional() })
+  .openapi('UpdateEnvironmentRequest')
+export const EnvironmentQuery = PageQuery.extend({ owner: z.string().max(64).optional() })
+export const EnvironmentEntry = z
+  .object({
+    id: Id,
+    name: z.string(),
+    description: z.string(),
+    type: z.enum(['direct', 'linked']),
+    secretId: Id.optional().openapi({ description: 'The linked global secret (linked only)' }),
+    hint: z.string().nullable(),
+    version: z.number().int(),
+    updatedRevision: z.number().int(),
+    synced: z.boolean().nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('EnvironmentEntry')
+export const IssuedEnvironmentEntry = EnvironmentEntry.extend({
+  value: z
+    .string()
+    .optional()
+    .openapi({ description: 'Generated secrets only, shown once: the create and rotate answers' }),
+}).openapi('IssuedEnvironmentEntry')
+export const Generate = z
+  .strictObject({
+    length: z.number().int().min(16).max(256).default(32),
+    alphabet: z.enum(['base64url', 'hex', 'alphanumeric']).default('base64url'),
+  })
+  .openapi('Generate')
+export const CreateDirectSecretRequest = z
+  .strictObject({
+    name: z.string(),
+    value: z.string().optional().openapi({ description: 'Write-only: never returned again' }),
+    generate: Generate.optional(),
+    description: z.string().optional(),
+  })
+  .openapi('CreateDirectSecretRequest')
+export const LinkRequest = z.strictObject({ secretId: z.string() }).openapi('LinkRequest')
+export const Variable = z
+  .object({
+    id: Id,
+    name: z.string(),
+    value: z.string(),
+    description: z.string(),
+    updatedRevision: z.number().int(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Variable')
+export const CreateVariableRequest = z
+  .strictObject({ name: z.string(), value: z.string(), description: z.string().optional() })
+  .openapi('CreateVariableRequest')
+export const UpdateVariableRequest = z
+  .strictObject({
+    name: z.string().optional(),
+    value: z.string().optional(),
+    description: z.string().optional(),
+  })
+  .openapi('UpdateVariableRequest')

@@ -2,14 +2,19 @@
 import { createAccountService } from './accounts.js'
 import { createAuditService } from './audit.js'
 import type { ServiceDeps } from './deps.js'
+import { createEntryService } from './entries.js'
+import { createEnvironmentService } from './environments.js'
 import { createSecretService } from './secrets.js'
 import { createTeamService } from './teams.js'
 
 export function createServices(deps: ServiceDeps) {
+  const environments = createEnvironmentService(deps)
   return {
     accounts: createAccountService(deps),
     teams: createTeamService(deps),
     secrets: createSecretService(deps),
+    environments,
+    entries: createEntryService(deps, environments),
     audit: createAuditService(deps),
     /** Readiness: the database answers and every migration is applied. */
     checkReady: () => deps.store.checkReady(),

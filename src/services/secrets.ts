@@ -1,5 +1,6 @@
 // Global secrets (SPEC.md §1, §3.2): write-only values, versions, rollback, per-owner names.
 import { aadFor, open, seal } from '../crypto/envelope.js'
+import { holderDetails } from '../domain/conflicts.js'
 import { CofferError } from '../domain/errors.js'
 import { parseSecretName } from '../domain/names.js'
 import { Redacted } from '../domain/redacted.js'
@@ -10,6 +11,7 @@ import type { SecretRecord, SecretVersionRecord, Store } from '../store/store.js
 import { auditActorOf, recordAudit } from './audit.js'
 import { renameConflict } from './accounts.js'
 import { isoNow, type ServiceDeps } from './deps.js'
+import { environmentRef } from './environments.js'
 import { teamOwner } from './teams.js'
 
 /** SPEC.md §1: the last 20 versions are kept. */
@@ -155,6 +157,39 @@ export function createSecretService(deps: ServiceDeps) {
     return { secretId, version, name, hint, createdAt, createdBy: who.id, createdByName: who.name }
   }
 
+  /** Carries a global secret's change into every environment it is linked to, in `tx`: a
+   *  rename re-claims the name in each (409 naming the first where it is taken), and a rename
+   *  or a new value moves each environment's revision and the link's updatedRevision. */
+  async function propagate(
+    tx: Store,
+    secretId: string,
+    change: { readonly from: string; readonly to: string; readonly valueChanged: boolean },
+  ): Promise<void> {
+    const renamed = change.from !== change.to
+    if (!renamed && !change.valueChanged) return
+    for (const place of await tx.listLinksOfSecret(secretId)) {
+      if (renamed) {
+        const holder = await tx.claimName({
+          environmentId: place.environmentId,
+          name: change.to,
+          kind: 'linked',
+          entryId: place.linkId,
+        })
+        if (holder) {
+          const where = environmentRef(place.ownerName, place.environmentName)
+          throw new CofferError(
+            'name_conflict',
+            `${holderDetails(holder.kind, change.to)} in ${where}`,
+            { param: 'body.name' },
+          )
+        }
+        await tx.releaseName(place.environmentId, change.from, place.linkId)
+      }
+      const revision = await tx.bumpRevision(place.environmentId, isoNow(deps))
+      await tx.updateLinkRevision(place.linkId, revision)
+    }
+  }
+
   return {
     ownerFor,
 
@@ -294,6 +329,11 @@ export function createSecretService(deps: ServiceDeps) {
               'body.name',
             ),
           )
+        await propagate(tx, id, {
+          from: current.name,
+          to: nextName,
+          valueChanged: value !== undefined,
+        })
         const changed = [
           ...(value ? ['value'] : []),
           ...(renamed ? ['name'] : []),
@@ -335,6 +375,14 @@ export function createSecretService(deps: ServiceDeps) {
       await store.transaction(async (tx) => {
         const { secret, owner } = await visibleSecret(actor, id, 'secret.write', teamId, tx)
         await tx.lockOwner(owner.id)
+        const places = await tx.listLinksOfSecret(id)
+        if (places.length > 0) {
+          const where = places.map((p) => environmentRef(p.ownerName, p.environmentName))
+          throw new CofferError(
+            'still_linked',
+            `The secret ${secret.name} is still linked to ${where.join(', ')}; unlink it first`,
+          )
+        }
         await tx.deleteSecret(id)
         await recordAudit(deps, tx, {
           owner,
@@ -395,6 +443,7 @@ export function createSecretService(deps: ServiceDeps) {
             )
             await tx.pruneSecretVersions(id, VERSIONS_KEPT)
             await tx.updateSecret(id, { version, hint: old.hint, updatedAt: now })
+            await propagate(tx, id, { from: current.name, to: current.name, valueChanged: true })
             await recordAudit(deps, tx, {
               owner,
               actor,
@@ -407,14 +456,17 @@ export function createSecretService(deps: ServiceDeps) {
       )
     },
 
-    /** Environments the secret is linked to (owner/name). Environments arrive with issue #4. */
+    /** Environments the secret is linked to (owner/name). */
     async links(
       actor: Actor,
       id: string,
       teamId: string | undefined,
     ): Promise<{ environment: string; environmentId: string }[]> {
       await visibleSecret(actor, id, 'secret.read', teamId)
-      return []
+      return (await store.listLinksOfSecret(id)).map((place) => ({
+        environment: environmentRef(place.ownerName, place.environmentName),
+        environmentId: place.environmentId,
+      }))
     },
   }
 }

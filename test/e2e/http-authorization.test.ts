@@ -42,6 +42,8 @@ interface Fixture {
   readonly team: { readonly id: string; readonly slug: string }
   readonly personalSecretId: string
   readonly teamSecretId: string
+  /** Base paths (`/api/v1/environments/owner/env`) of the owner's and the team's environments. */
+  readonly envs: Record<'personal' | 'team', string>
   /** A team member the member-management rows change and remove. */
   readonly spare: Account
   /** A user the add-member row adds. */
@@ -139,6 +141,45 @@ const bySecretScope = (
     expect: expected[scope],
   }))
 
+/** Who creates things in a scope: the owner in their personal scope, the admin in the team. */
+const creatorOf = (f: Fixture, scope: 'personal' | 'team'): Account =>
+  scope === 'personal' ? f.users.owner : f.users.teamAdmin
+
+async function newEnvironment(api: Api, creator: Account, ownerName: string): Promise<string> {
+  const name = uniqueName('env')
+  await ok(api.as(creator.token).post('/api/v1/environments', { owner: ownerName, name }), 201)
+  return `/api/v1/environments/${ownerName}/${name}`
+}
+
+/** A fresh entry in the scope's environment: a direct secret, a generated one, or a variable. */
+async function newEntry(
+  f: Fixture,
+  scope: 'personal' | 'team',
+  kind: 'secrets' | 'generated' | 'variables',
+): Promise<string> {
+  const body =
+    kind === 'generated'
+      ? { name: secretName(), generate: { length: 16 } }
+      : { name: secretName(), value: 'v' }
+  const path = `${f.envs[scope]}/${kind === 'variables' ? 'variables' : 'secrets'}`
+  const reply = await ok(f.api.as(creatorOf(f, scope).token).post(path, body), 201)
+  return reply.body.data.id as string
+}
+
+const byEnvScope = (
+  route: string,
+  build: (f: Fixture, scope: 'personal' | 'team', base: string) => Call | Promise<Call>,
+  expected: { personal: Record<Role, number>; team: Record<Role, number> },
+): Row[] =>
+  SCOPES.map((scope) => ({
+    route,
+    variant: `${scope} environment`,
+    call: (f) => build(f, scope, f.envs[scope]),
+    expect: expected[scope],
+  }))
+const envRead = (status: number) => ({ personal: personalOwner(status), team: teamRead(status) })
+const envWrite = (status: number) => ({ personal: personalOwner(status), team: teamWrite(status) })
+
 const ROWS: Row[] = [
   // Global secrets (SPEC.md §3.2): every user has a personal scope of their own.
   {
@@ -198,6 +239,146 @@ const ROWS: Row[] = [
     'GET /api/v1/secrets/{id}/links',
     (_, __, id) => ({ path: `/api/v1/secrets/${id}/links` }),
     { personal: personalOwner(200), team: teamRead(200) },
+  ),
+
+  // Environments (SPEC.md §3.3–3.5): viewers read (variables' values too), members write.
+  {
+    route: 'GET /api/v1/environments',
+    variant: 'own personal scope',
+    call: () => ({ path: '/api/v1/environments' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'GET /api/v1/environments',
+    variant: 'team scope',
+    call: (f) => ({ path: `/api/v1/environments?owner=${f.team.slug}` }),
+    expect: teamRead(200),
+  },
+  {
+    route: 'POST /api/v1/environments',
+    variant: 'personal scope',
+    call: (f) => ({
+      path: '/api/v1/environments',
+      body: { owner: f.users.owner.username, name: uniqueName('env') },
+    }),
+    expect: personalOwner(201),
+  },
+  {
+    route: 'POST /api/v1/environments',
+    variant: 'team scope',
+    call: (f) => ({
+      path: '/api/v1/environments',
+      body: { owner: f.team.slug, name: uniqueName('env') },
+    }),
+    expect: teamWrite(201),
+  },
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}',
+    (_, __, base) => ({ path: base }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'PATCH /api/v1/environments/{owner}/{env}',
+    (_, __, base) => ({ path: base, body: { description: 'changed' } }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environments/{owner}/{env}',
+    async (f, scope) => ({
+      path: await newEnvironment(
+        f.api,
+        creatorOf(f, scope),
+        scope === 'personal' ? f.users.owner.username : f.team.slug,
+      ),
+    }),
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/secrets',
+    (_, __, base) => ({ path: `${base}/secrets` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/secrets',
+    (_, __, base) => ({ path: `${base}/secrets`, body: { name: secretName(), value: 'v' } }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'PATCH /api/v1/environments/{owner}/{env}/secrets/{id}',
+    async (f, scope, base) => ({
+      path: `${base}/secrets/${await newEntry(f, scope, 'secrets')}`,
+      body: { value: 'v2' },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environments/{owner}/{env}/secrets/{id}',
+    async (f, scope, base) => ({ path: `${base}/secrets/${await newEntry(f, scope, 'secrets')}` }),
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/secrets/{id}/rotate',
+    async (f, scope, base) => ({
+      path: `${base}/secrets/${await newEntry(f, scope, 'generated')}/rotate`,
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/secrets/{id}/versions',
+    async (f, scope, base) => ({
+      path: `${base}/secrets/${await newEntry(f, scope, 'secrets')}/versions`,
+    }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/secrets/{id}/rollback',
+    async (f, scope, base) => ({
+      path: `${base}/secrets/${await newEntry(f, scope, 'secrets')}/rollback`,
+      body: { version: 1 },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/links',
+    async (f, scope, base) => ({
+      path: `${base}/links`,
+      body: { secretId: await newSecret(f.api, f.users, f.team, scope) },
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environments/{owner}/{env}/links/{secretId}',
+    async (f, scope, base) => {
+      const secretId = await newSecret(f.api, f.users, f.team, scope)
+      await ok(f.api.as(creatorOf(f, scope).token).post(`${base}/links`, { secretId }), 201)
+      return { path: `${base}/links/${secretId}` }
+    },
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/variables',
+    (_, __, base) => ({ path: `${base}/variables` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/variables',
+    (_, __, base) => ({ path: `${base}/variables`, body: { name: secretName(), value: '' } }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'PATCH /api/v1/environments/{owner}/{env}/variables/{id}',
+    async (f, scope, base) => ({
+      path: `${base}/variables/${await newEntry(f, scope, 'variables')}`,
+      body: { value: 'v2' },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environments/{owner}/{env}/variables/{id}',
+    async (f, scope, base) => ({
+      path: `${base}/variables/${await newEntry(f, scope, 'variables')}`,
+    }),
+    envWrite(204),
   ),
 
   // Teams (SPEC.md §3.1): viewers read, admins manage members, outsiders see nothing.
@@ -430,6 +611,10 @@ describe.each(engines)('authorization over HTTP on %s', (engine) => {
       candidate,
       personalSecretId: await newSecret(api, users, teamRef, 'personal'),
       teamSecretId: await newSecret(api, users, teamRef, 'team'),
+      envs: {
+        personal: await newEnvironment(api, owner, owner.username),
+        team: await newEnvironment(api, teamAdminUser, slug),
+      },
     }
   })
 
