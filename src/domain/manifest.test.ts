@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseManifest } from './manifest.js'
+import { decodeRequirements, encodeRequirements, parseManifest } from './manifest.js'
 
 const parse = (data: unknown) =>
   parseManifest(data, {
@@ -68,5 +68,17 @@ describe('parseManifest', () => {
     ['a reserved key', { requirements: { secrets: [{ key: 'COFFER_TOKEN' }] } }],
   ])('refuses %s', (_, data) => {
     expect(() => parse(data)).toThrow(expect.objectContaining({ code: 'invalid' }))
+  })
+})
+
+describe('stored requirements', () => {
+  it('round-trip through the column, and an empty list stores none', () => {
+    const secrets = [
+      { key: 'OPENAI_API_KEY', description: 'GPT calls', optional: false },
+      { key: 'DATABASE_URL', optional: true },
+    ]
+    expect(decodeRequirements(encodeRequirements(secrets))).toEqual({ secrets })
+    expect(encodeRequirements([])).toBeNull()
+    expect(decodeRequirements(null)).toBeUndefined()
   })
 })

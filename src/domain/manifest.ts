@@ -154,3 +154,18 @@ function manifestError(
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The stored form of an environment's requirements (the `requirements` column): JSON of
+ *  `{secrets: [{key, description?, optional}]}`, or null when the environment declares none.
+ *  An empty list stores null: requirements that admit nothing would make every resolve empty. */
+export function encodeRequirements(secrets: readonly Requirement[]): string | null {
+  return secrets.length === 0 ? null : JSON.stringify({ secrets })
+}
+
+/** Reads the stored form back; undefined when the environment declares no requirements. The
+ *  column is only written by encodeRequirements, so it is trusted to be well formed. */
+export function decodeRequirements(stored: string | null): Manifest | undefined {
+  if (stored === null) return undefined
+  const { secrets } = JSON.parse(stored) as { secrets: Requirement[] }
+  return { secrets }
+}
