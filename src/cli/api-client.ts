@@ -17,6 +17,8 @@ export interface RequestSettings {
   readonly query?: Query
   readonly body?: unknown
   readonly timeoutMs?: number
+  /** Ends the request early (a `coffer run --watch` long-poll when the child exits). */
+  readonly signal?: AbortSignal
 }
 
 /** A success body: `{data, status}`, lists add `meta.nextCursor` (SPEC.md §3). */
@@ -109,7 +111,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
     const { status, text, requestId } = await send(
       url,
-      { method, headers },
+      { method, headers, ...(settings.signal ? { signal: settings.signal } : {}) },
       payload,
       settings.timeoutMs,
     )
