@@ -13,6 +13,9 @@ import { registerDocs } from './routes/docs.js'
 import { registerAccountRoutes } from './routes/accounts.js'
 import { registerAuditRoutes } from './routes/audit.js'
 import { registerEnvironmentRoutes } from './routes/environments.js'
+import { registerEnvironmentsHubRoutes } from './routes/environmentshub.js'
+import { registerImportRoutes } from './routes/imports.js'
+import { acceptsYamlBody, registerRequirementsRoutes } from './routes/requirements.js'
 import { registerOperationsRoutes } from './routes/operations.js'
 import { registerSecretRoutes } from './routes/secrets.js'
 import { registerTeamRoutes } from './routes/teams.js'
@@ -80,7 +83,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use('/api/*', async (c, next) => {
     if (BODY_METHODS.has(c.req.method) && hasBody(c)) {
       const type = c.req.header('content-type') ?? ''
-      if (!JSON_TYPE.test(type)) throw unsupportedMediaType()
+      if (!JSON_TYPE.test(type) && !acceptsYamlBody(c.req.method, c.req.path, type))
+        throw unsupportedMediaType()
     }
     return next()
   })
@@ -91,6 +95,9 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   registerTeamRoutes(app, services)
   registerSecretRoutes(app, services)
   registerEnvironmentRoutes(app, services)
+  registerRequirementsRoutes(app, services)
+  registerImportRoutes(app, services)
+  registerEnvironmentsHubRoutes(app, services)
   registerAuditRoutes(app, services)
   registerDocs(app)
 

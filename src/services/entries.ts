@@ -63,7 +63,7 @@ export interface EnvironmentPath {
   readonly env: string
 }
 
-const directView = (secret: DirectSecretRecord): EntryView => ({
+export const directView = (secret: DirectSecretRecord): EntryView => ({
   id: secret.id,
   name: secret.name,
   description: secret.description,
@@ -76,7 +76,7 @@ const directView = (secret: DirectSecretRecord): EntryView => ({
   updatedAt: secret.updatedAt,
 })
 
-const linkedView = (link: LinkedSecretRecord): EntryView => ({
+export const linkedView = (link: LinkedSecretRecord): EntryView => ({
   id: link.id,
   name: link.secret.name,
   description: link.secret.description,
@@ -90,7 +90,7 @@ const linkedView = (link: LinkedSecretRecord): EntryView => ({
   updatedAt: link.secret.updatedAt,
 })
 
-const variableView = (variable: VariableRecord): VariableView => ({
+export const variableView = (variable: VariableRecord): VariableView => ({
   id: variable.id,
   name: variable.name,
   value: variable.value,
@@ -112,9 +112,10 @@ const directAad = (
     version: version.version,
   })
 
-export function createEntryService(deps: ServiceDeps, environments: EnvironmentService) {
-  const { store } = deps
-
+/** The building blocks of every entry write, inside a caller's transaction. Shared by the
+ *  entry routes and by `.env` import (services/imports.ts), so both claim names, seal values,
+ *  and audit the same way. */
+export function createEntryWriter(deps: ServiceDeps, environments: EnvironmentService) {
   /** The environment, locked for writing: every writer of one owner queues here, so claims,
    *  revisions and the audit chain never interleave (and never deadlock). */
   async function writable(
@@ -257,6 +258,101 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
     return { version, hint }
   }
 
+  /** Inserts a new direct secret (version 1) whose name the caller has already claimed. */
+  async function insertDirectSecret(
+    tx: Store,
+    visible: VisibleEnvironment,
+    actor: Actor,
+    input: {
+      id: string
+      name: string
+      value: Redacted
+      description: string
+      generator: Generator | null
+      revision: number
+      now: string
+    },
+  ): Promise<DirectSecretRecord> {
+    const { id, name, value, now } = input
+    const hint = hintOf(value)
+    const secret: DirectSecretRecord = {
+      id,
+      environmentId: visible.environment.id,
+      name,
+      description: input.description,
+      version: 1,
+      hint,
+      generator: input.generator ? JSON.stringify(input.generator) : null,
+      updatedRevision: input.revision,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await tx.insertDirectSecret(secret)
+    await tx.insertDirectSecretVersion(
+      await sealVersion(tx, visible.owner, newVersion(id, name, 1, actor, hint, now), value),
+    )
+    return secret
+  }
+
+  /** Inserts a new variable whose name the caller has already claimed. */
+  async function insertVariable(
+    tx: Store,
+    visible: VisibleEnvironment,
+    input: {
+      id: string
+      name: string
+      value: Redacted
+      description: string
+      revision: number
+      now: string
+    },
+  ): Promise<VariableRecord> {
+    const record: VariableRecord = {
+      id: input.id,
+      environmentId: visible.environment.id,
+      name: input.name,
+      // Variables are configuration, stored and shown in plain text (SPEC.md §1 "Values").
+      value: input.value.reveal(),
+      description: input.description,
+      updatedRevision: input.revision,
+      createdAt: input.now,
+      updatedAt: input.now,
+    }
+    await tx.insertVariable(record)
+    return record
+  }
+
+  return {
+    writable,
+    claim,
+    reclaim,
+    audit,
+    directSecret,
+    variable,
+    writeVersion,
+    insertDirectSecret,
+    insertVariable,
+  }
+}
+
+export type EntryWriter = ReturnType<typeof createEntryWriter>
+
+export function createEntryService(
+  deps: ServiceDeps,
+  environments: EnvironmentService,
+  writer: EntryWriter = createEntryWriter(deps, environments),
+) {
+  const { store } = deps
+  const { writable, claim, reclaim, audit, directSecret, variable, writeVersion } = writer
+
+  async function allSecrets(actor: Actor, path: EnvironmentPath): Promise<EntryView[]> {
+    const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
+    return [
+      ...(await store.listDirectSecrets(environment.id)).map(directView),
+      ...(await store.listLinks(environment.id)).map(linkedView),
+    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
   return {
     /** Direct and linked secrets together, by name. */
     async listSecrets(
@@ -264,12 +360,15 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
       path: EnvironmentPath,
       query: { limit: number; cursor?: string | undefined },
     ): Promise<Paged<EntryView>> {
+      return pageByName(await allSecrets(actor, path), query)
+    },
+
+    /** The whole list, unpaged (the seed-compatible routes, SPEC.md §3.8). */
+    allSecrets,
+
+    async allVariables(actor: Actor, path: EnvironmentPath): Promise<VariableView[]> {
       const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      const items = [
-        ...(await store.listDirectSecrets(environment.id)).map(directView),
-        ...(await store.listLinks(environment.id)).map(linkedView),
-      ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      return pageByName(items, query)
+      return (await store.listVariables(environment.id)).map(variableView)
     },
 
     async createSecret(
@@ -308,23 +407,15 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
         const id = deps.newId()
         await claim(tx, environment, name, 'direct', id)
         const revision = await environments.changed(tx, environment)
-        const hint = hintOf(value)
-        const secret: DirectSecretRecord = {
+        const secret = await writer.insertDirectSecret(tx, visible, actor, {
           id,
-          environmentId: environment.id,
           name,
+          value,
           description,
-          version: 1,
-          hint,
-          generator: generator ? JSON.stringify(generator) : null,
-          updatedRevision: revision,
-          createdAt: now,
-          updatedAt: now,
-        }
-        await tx.insertDirectSecret(secret)
-        await tx.insertDirectSecretVersion(
-          await sealVersion(tx, visible.owner, newVersion(id, name, 1, actor, hint, now), value),
-        )
+          generator,
+          revision,
+          now,
+        })
         await audit(
           tx,
           visible,
@@ -642,20 +733,15 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
         const { environment } = visible
         const id = deps.newId()
         await claim(tx, environment, name, 'variable', id)
-        const updatedRevision = await environments.changed(tx, environment)
-        const now = isoNow(deps)
-        const record: VariableRecord = {
+        const revision = await environments.changed(tx, environment)
+        const record = await writer.insertVariable(tx, visible, {
           id,
-          environmentId: environment.id,
           name,
-          // Variables are configuration, stored and shown in plain text (SPEC.md §1 "Values").
-          value: value.reveal(),
+          value,
           description,
-          updatedRevision,
-          createdAt: now,
-          updatedAt: now,
-        }
-        await tx.insertVariable(record)
+          revision,
+          now: isoNow(deps),
+        })
         await audit(tx, visible, actor, 'env.variable.create', { variableId: id, name }, context)
         return variableView(record)
       })

@@ -2,19 +2,27 @@
 import { createAccountService } from './accounts.js'
 import { createAuditService } from './audit.js'
 import type { ServiceDeps } from './deps.js'
-import { createEntryService } from './entries.js'
+import { createEntryService, createEntryWriter } from './entries.js'
 import { createEnvironmentService } from './environments.js'
+import { createEnvironmentsHubService } from './environmentshub.js'
+import { createImportService } from './imports.js'
+import { createRequirementsService } from './requirements.js'
 import { createSecretService } from './secrets.js'
 import { createTeamService } from './teams.js'
 
 export function createServices(deps: ServiceDeps) {
   const environments = createEnvironmentService(deps)
+  const entryWriter = createEntryWriter(deps, environments)
+  const entries = createEntryService(deps, environments, entryWriter)
   return {
     accounts: createAccountService(deps),
     teams: createTeamService(deps),
     secrets: createSecretService(deps),
     environments,
-    entries: createEntryService(deps, environments),
+    entries,
+    requirements: createRequirementsService(deps, environments),
+    imports: createImportService(deps, environments, entryWriter),
+    environmentsHub: createEnvironmentsHubService(deps, environments, entries),
     audit: createAuditService(deps),
     /** Readiness: the database answers and every migration is applied. */
     checkReady: () => deps.store.checkReady(),

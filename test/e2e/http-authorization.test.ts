@@ -177,6 +177,11 @@ const byEnvScope = (
     call: (f) => build(f, scope, f.envs[scope]),
     expect: expected[scope],
   }))
+/** `/api/v1/environmentshub/{envId}` of the scope's environment (the seed routes name it by id). */
+async function hubOf(f: Fixture, scope: 'personal' | 'team'): Promise<string> {
+  const got = await ok(f.api.as(creatorOf(f, scope).token).get(f.envs[scope]), 200)
+  return `/api/v1/environmentshub/${got.body.data.id as string}`
+}
 const envRead = (status: number) => ({ personal: personalOwner(status), team: teamRead(status) })
 const envWrite = (status: number) => ({ personal: personalOwner(status), team: teamWrite(status) })
 
@@ -377,6 +382,109 @@ const ROWS: Row[] = [
     'DELETE /api/v1/environments/{owner}/{env}/variables/{id}',
     async (f, scope, base) => ({
       path: `${base}/variables/${await newEntry(f, scope, 'variables')}`,
+    }),
+    envWrite(204),
+  ),
+
+  // Requirements and import (SPEC.md §3.6): viewers read requirements, members write.
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/requirements',
+    (_, __, base) => ({ path: `${base}/requirements` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'PUT /api/v1/environments/{owner}/{env}/requirements',
+    (_, __, base) => ({
+      path: `${base}/requirements`,
+      body: { secrets: [{ key: secretName(), optional: true }] },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/import',
+    (_, __, base) => ({
+      path: `${base}/import`,
+      body: { content: `${secretName()}=v\n`, as: 'variable' },
+    }),
+    envWrite(200),
+  ),
+
+  // Seed-compatible environment routes (SPEC.md §3.8): the same rules, the environment by id.
+  ...byEnvScope(
+    'GET /api/v1/environmentshub/{owner}/{name}/@latest',
+    (_, __, base) => ({ path: `${base.replace('/environments/', '/environmentshub/')}/@latest` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environmentshub/{envId}/secrets',
+    async (f, scope) => ({ path: `${await hubOf(f, scope)}/secrets` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environmentshub/{envId}/secrets',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets`,
+      body: { name: secretName(), value: 'v' },
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'PATCH /api/v1/environmentshub/{envId}/secrets/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets/${await newEntry(f, scope, 'secrets')}`,
+      body: { value: 'v2' },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environmentshub/{envId}/secrets/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets/${await newEntry(f, scope, 'secrets')}`,
+    }),
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environmentshub/{envId}/secrets/link/{globalSecretId}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets/link/${await newSecret(f.api, f.users, f.team, scope)}`,
+      body: {},
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environmentshub/{envId}/secrets/link/{globalSecretId}',
+    async (f, scope, base) => {
+      const secretId = await newSecret(f.api, f.users, f.team, scope)
+      await ok(f.api.as(creatorOf(f, scope).token).post(`${base}/links`, { secretId }), 201)
+      return { path: `${await hubOf(f, scope)}/secrets/link/${secretId}` }
+    },
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environmentshub/{envId}/variables',
+    async (f, scope) => ({ path: `${await hubOf(f, scope)}/variables` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environmentshub/{envId}/variables',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/variables`,
+      body: { name: secretName(), value: 'v' },
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'PATCH /api/v1/environmentshub/{envId}/variables/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/variables/${await newEntry(f, scope, 'variables')}`,
+      body: { value: 'v2' },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environmentshub/{envId}/variables/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/variables/${await newEntry(f, scope, 'variables')}`,
     }),
     envWrite(204),
   ),
