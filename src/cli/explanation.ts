@@ -65,8 +65,11 @@ export function explainEnvironment(
       return { name: s.name, source: s.type, id: s.id }
     }),
   ]
+  // An empty list declares nothing (the server stores it as none), so it filters nothing.
   const manifest: Manifest | undefined =
-    listings.requirements === null ? undefined : { secrets: listings.requirements }
+    listings.requirements === null || listings.requirements.length === 0
+      ? undefined
+      : { secrets: listings.requirements }
   const everything = resolveEnvironment(entries)
   const applied = resolveEnvironment(entries, manifest)
   const declared = new Map((listings.requirements ?? []).map((r) => [r.key, r]))

@@ -43,7 +43,8 @@ export async function listEnvVariables(
   deps.output.result(variables, () =>
     formatTable(variables, [
       { header: 'NAME', cell: (variable) => variable.name },
-      { header: 'VALUE', cell: (variable) => variable.value },
+      // An empty value is a value: show it as "" rather than the table's `-` for none.
+      { header: 'VALUE', cell: (variable) => (variable.value === '' ? '""' : variable.value) },
       { header: 'SYNCED', cell: (variable) => syncedText(variable.synced) },
       { header: 'UPDATED', cell: (variable) => formatTime(variable.updatedAt) },
       { header: 'DESCRIPTION', cell: (variable) => variable.description },
