@@ -19,6 +19,8 @@ export interface RequestSettings {
   /** A body that is not JSON (e.g. a coffer.yaml as `application/yaml`); wins over `body`. */
   readonly raw?: { readonly contentType: string; readonly text: string }
   readonly timeoutMs?: number
+  /** Ends the request early (a `coffer run --watch` long-poll when the child exits). */
+  readonly signal?: AbortSignal
 }
 
 /** A success body: `{data, status}`, lists add `meta.nextCursor` (SPEC.md §3). */
@@ -115,7 +117,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
     const { status, text, requestId } = await send(
       url,
-      { method, headers },
+      { method, headers, ...(settings.signal ? { signal: settings.signal } : {}) },
       payload,
       settings.timeoutMs,
     )
