@@ -9,8 +9,8 @@ export interface ImportResult {
   readonly created: readonly string[]
   readonly updated: readonly string[]
   readonly skipped: readonly string[]
-  /** Names the file assigns more than once (the last assignment wins), when the server says. */
-  readonly duplicates?: readonly string[]
+  /** Keys the file assigns more than once, with their lines: the last assignment wins. */
+  readonly duplicates?: readonly { readonly name: string; readonly lines: readonly number[] }[]
 }
 
 export async function importDotenv(
@@ -47,8 +47,9 @@ export async function importDotenv(
     ].join('\n')
   })
   if (result.duplicates && result.duplicates.length > 0) {
-    deps.output.warn(
-      `${file} sets ${result.duplicates.join(', ')} more than once; the last assignment was used`,
-    )
+    const where = result.duplicates
+      .map((duplicate) => `${duplicate.name} (lines ${duplicate.lines.join(', ')})`)
+      .join(', ')
+    deps.output.warn(`${file} sets ${where} more than once; the last assignment was used`)
   }
 }

@@ -25,9 +25,13 @@ export interface RuntimeToken {
   readonly lastResolvedRevision: number | null
 }
 
+/** The route answers every token at once (an environment has a handful), without paging. */
+const listAll = (api: ApiClient, ref: EnvironmentRef): Promise<RuntimeToken[]> =>
+  api.get<RuntimeToken[]>(environmentPath(ref, 'tokens'))
+
 async function findToken(api: ApiClient, ref: EnvironmentRef, token: string) {
   const shown = formatEnvironmentRef(ref)
-  return pickByRef(await api.list<RuntimeToken>(environmentPath(ref, 'tokens')), token, {
+  return pickByRef(await listAll(api, ref), token, {
     kind: 'token',
     where: shown,
     listCommand: `coffer env token list ${shown}`,
@@ -71,7 +75,7 @@ export async function createToken(
 export async function listTokens(args: { environment: string }, deps: CliDeps): Promise<void> {
   const ref = parseEnvironmentRef(args.environment)
   const api = await deps.api()
-  const tokens = await api.list<RuntimeToken>(environmentPath(ref, 'tokens'))
+  const tokens = await listAll(api, ref)
   if (tokens.length === 0 && !deps.output.json) {
     const shown = formatEnvironmentRef(ref)
     deps.output.notice(
