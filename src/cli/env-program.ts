@@ -44,6 +44,11 @@ The value comes from, in order of preference:
   --value VALUE       works, but the value is visible in the process list and shell history
 `
 
+const NEW_VALUE_HELP = `
+The new value comes from --value-file FILE (bytes exactly), --value - (stdin; one trailing
+newline is removed) or --value VALUE (works, but visible in the process list and shell history).
+`
+
 type ValueOptions = { value?: string; valueFile?: string; description?: string }
 type EntryOptions = { id?: string }
 
@@ -121,7 +126,7 @@ export function addEnvCommands(program: Command, run: Runner): void {
     .option('--value-file <file>', 'read the new value from a file, byte for byte')
     .option('--name <NAME>', 'rename the secret')
     .option('-d, --description <text>', 'new description')
-    .addHelpText('after', VALUE_HELP)
+    .addHelpText('after', NEW_VALUE_HELP)
     .action(
       (
         environment: string,
