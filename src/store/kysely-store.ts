@@ -1478,7 +1478,7 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, scope: Scope): Store
         if (!traits.isUniqueViolation(error)) throw error
         throw new CofferError(
           'provider_conflict',
-          `The environment already has a ${attachment.provider} connection; detach it first`,
+          `The environment already has a connection to ${attachment.provider}; detach it first`,
           { cause: error },
         )
       }
