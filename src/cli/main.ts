@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import type { ApiClient } from './api-client.js'
 import type { CredentialStore, Session } from './credentials.js'
+import { addEnvCommands } from './env-program.js'
 import type { Output } from './output.js'
 import type { Prompter } from './prompt.js'
 
@@ -350,6 +351,8 @@ function buildProgram(
         owner: command.parent?.opts<{ owner?: string }>().owner,
       }),
     )
+
+  addEnvCommands(program, run)
 
   const admin = program.command('admin').description('instance administration')
   admin

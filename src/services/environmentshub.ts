@@ -48,6 +48,24 @@ export function createEnvironmentsHubService(
     return { owner: owner.name, env: environment.name }
   }
 
+  /** The path of a writable environment whose item `id` is not a linked global secret: the seed
+   *  CLI's users are told which coffer command does what they meant (SPEC.md §3.8). */
+  async function directOnly(actor: Actor, envId: string, id: string): Promise<EnvironmentPath> {
+    const { environment, owner } = await environments.visibleById(actor, envId, 'env.write')
+    const link = (await store.listLinks(environment.id)).find(
+      (l) => l.id === id || l.secretId === id,
+    )
+    if (link) {
+      const ref = environmentRef(owner.name, environment.name)
+      throw new CofferError(
+        'use_unlink',
+        `${link.secret.name} is a linked global secret, not a secret of ${ref}: unlink it with \`coffer env secret unlink ${link.secretId} ${ref}\` (the global secret itself stays; change its value with \`coffer secret update ${link.secretId}\`)`,
+        { param: 'path.id' },
+      )
+    }
+    return { owner: owner.name, env: environment.name }
+  }
+
   return {
     latest(actor: Actor, owner: string, name: string): Promise<EnvironmentView> {
       return environments.get(actor, owner, name)
@@ -74,7 +92,7 @@ export function createEnvironmentsHubService(
       input: SecretPatch,
       context: RequestContext,
     ): Promise<HubSecretView> {
-      const path = await pathOf(actor, envId)
+      const path = await directOnly(actor, envId, id)
       return withSource(await entries.updateSecret(actor, path, id, input, context))
     },
 
@@ -85,19 +103,8 @@ export function createEnvironmentsHubService(
       id: string,
       context: RequestContext,
     ): Promise<void> {
-      const { environment, owner } = await environments.visibleById(actor, envId, 'env.write')
-      const link = (await store.listLinks(environment.id)).find(
-        (l) => l.id === id || l.secretId === id,
-      )
-      if (link) {
-        const ref = environmentRef(owner.name, environment.name)
-        throw new CofferError(
-          'use_unlink',
-          `${link.secret.name} is a linked global secret, not a secret of ${ref}: unlink it with \`coffer env secret unlink ${link.secretId} ${ref}\` (the global secret itself stays)`,
-          { param: 'path.id' },
-        )
-      }
-      await entries.deleteSecret(actor, { owner: owner.name, env: environment.name }, id, context)
+      const path = await directOnly(actor, envId, id)
+      await entries.deleteSecret(actor, path, id, context)
     },
 
     async link(

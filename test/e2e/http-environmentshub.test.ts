@@ -122,6 +122,11 @@ describe.each(engines)('environmentshub compatibility routes (%s)', (engine) => 
       )
     }
 
+    const patchLinked = await me.patch(`${hub}/secrets/${linkedItem.id}`, { value: 'x' })
+    expect(patchLinked.status).toBe(409)
+    expect(patchLinked.body.errors[0].code).toBe('use_unlink')
+    expect(patchLinked.body.detail).toContain(`coffer secret update ${globalId}`)
+
     // 8. unlink; the global secret stays.
     const unlinked = await me.delete(`${hub}/secrets/link/${globalId}`)
     expect(unlinked.status).toBe(204)

@@ -203,12 +203,18 @@ describe.each(engines)('environment requirements over HTTP (%s)', (engine) => {
     expect(await storedOf(base)).toBeNull()
   })
 
-  it('refuses YAML over the body limit with 413', async () => {
+  it('refuses YAML over the body or manifest limit with 413', async () => {
     const { me, base } = await withEnvironment()
     const big = `requirements:\n  secrets:\n${'    - key: A\n      description: x\n'.repeat(40_000)}`
     const reply = await putYaml(me, base, big)
     expect(reply.status).toBe(413)
     expect(reply.body.errors[0].code).toBe('too_large')
+    // Under the body limit but over the manifest limit (256 KiB): still 413.
+    const large = `requirements:\n  secrets:\n    - key: A\n#${'x'.repeat(300 * 1024)}\n`
+    const manifest = await putYaml(me, base, large)
+    expect(manifest.status, manifest.text).toBe(413)
+    expect(manifest.body.detail).toMatch(/256 KiB/)
+    expect(await storedOf(base)).toBeNull()
   })
 
   it('lets viewers read and only members write; outsiders see nothing', async () => {
