@@ -14,6 +14,7 @@ import { registerAccountRoutes } from './routes/accounts.js'
 import { registerAuditRoutes } from './routes/audit.js'
 import { registerEnvironmentRoutes } from './routes/environments.js'
 import { registerOperationsRoutes } from './routes/operations.js'
+import { registerRuntimeRoutes } from './routes/runtime.js'
 import { registerSecretRoutes } from './routes/secrets.js'
 import { registerTeamRoutes } from './routes/teams.js'
 
@@ -92,6 +93,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   registerSecretRoutes(app, services)
   registerEnvironmentRoutes(app, services)
   registerAuditRoutes(app, services)
+  registerRuntimeRoutes(app, services)
   registerDocs(app)
 
   app.notFound(() => {

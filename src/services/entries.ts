@@ -8,6 +8,7 @@ import { CofferError } from '../domain/errors.js'
 import { parseSecretName } from '../domain/names.js'
 import { Redacted } from '../domain/redacted.js'
 import type { Actor, EntrySource, OwnerRef, RequestContext } from '../domain/types.js'
+import { entrySynced, syncWindowStart } from '../domain/sync.js'
 import { hintOf, parseDescription, parseValue } from '../domain/values.js'
 import type {
   DirectSecretRecord,
@@ -48,6 +49,8 @@ export interface VariableView {
   readonly value: string
   readonly description: string
   readonly updatedRevision: number
+  /** Listings only (SPEC.md §1 "Runtime tokens and sync"); null elsewhere. */
+  readonly synced: boolean | null
   readonly createdAt: string
   readonly updatedAt: string
 }
@@ -96,6 +99,7 @@ const variableView = (variable: VariableRecord): VariableView => ({
   value: variable.value,
   description: variable.description,
   updatedRevision: variable.updatedRevision,
+  synced: null,
   createdAt: variable.createdAt,
   updatedAt: variable.updatedAt,
 })
@@ -125,6 +129,15 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
     const visible = await environments.visible(actor, path.owner, path.env, 'env.write', tx)
     await tx.lockOwner(visible.owner.id)
     return visible
+  }
+
+  /** Per entry: have the consumers of the last 7 days seen its last change? */
+  async function syncOf(
+    environmentId: string,
+  ): Promise<(updatedRevision: number) => boolean | null> {
+    const now = deps.now()
+    const consumers = await store.listConsumers(environmentId, syncWindowStart(now))
+    return (updatedRevision) => entrySynced(updatedRevision, consumers, now)
   }
 
   /** Takes `name` for an entry, or throws the 409 naming the holder. */
@@ -265,10 +278,13 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
       query: { limit: number; cursor?: string | undefined },
     ): Promise<Paged<EntryView>> {
       const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
+      const synced = await syncOf(environment.id)
       const items = [
         ...(await store.listDirectSecrets(environment.id)).map(directView),
         ...(await store.listLinks(environment.id)).map(linkedView),
-      ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      ]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((item) => ({ ...item, synced: synced(item.updatedRevision) }))
       return pageByName(items, query)
     },
 
@@ -625,7 +641,14 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
       query: { limit: number; cursor?: string | undefined },
     ): Promise<Paged<VariableView>> {
       const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      return pageByName((await store.listVariables(environment.id)).map(variableView), query)
+      const synced = await syncOf(environment.id)
+      return pageByName(
+        (await store.listVariables(environment.id)).map((variable) => ({
+          ...variableView(variable),
+          synced: synced(variable.updatedRevision),
+        })),
+        query,
+      )
     },
 
     async createVariable(
