@@ -48,13 +48,16 @@ export async function startServer(
   try {
     const keyring = await openKeyring(config, store, logger)
     const dataKeys = createDataKeys(keyring)
-    const services = createServices({
-      store,
-      keyring,
-      dataKeys,
-      now: () => new Date(),
-      newId: () => newId(),
-    })
+    const services = createServices(
+      {
+        store,
+        keyring,
+        dataKeys,
+        now: () => new Date(),
+        newId: () => newId(),
+      },
+      { providers: config.providers },
+    )
 
     // Long polls hear of revision moves from here on (PostgreSQL: LISTEN across replicas).
     await services.revisions.start()

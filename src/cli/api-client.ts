@@ -16,7 +16,11 @@ export type Query = Readonly<Record<string, string | number | undefined>>
 export interface RequestSettings {
   readonly query?: Query
   readonly body?: unknown
+  /** A body that is not JSON (e.g. a coffer.yaml as `application/yaml`); wins over `body`. */
+  readonly raw?: { readonly contentType: string; readonly text: string }
   readonly timeoutMs?: number
+  /** Ends the request early (a `coffer run --watch` long-poll when the child exits). */
+  readonly signal?: AbortSignal
 }
 
 /** A success body: `{data, status}`, lists add `meta.nextCursor` (SPEC.md §3). */
@@ -97,19 +101,23 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       if (value !== undefined) url.searchParams.set(key, String(value))
     }
     const payload =
-      settings.body === undefined ? undefined : Buffer.from(JSON.stringify(settings.body), 'utf8')
+      settings.raw !== undefined
+        ? Buffer.from(settings.raw.text, 'utf8')
+        : settings.body === undefined
+          ? undefined
+          : Buffer.from(JSON.stringify(settings.body), 'utf8')
     const headers: Record<string, string> = {
       accept: 'application/json',
       'user-agent': 'coffer-cli',
     }
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`
     if (payload) {
-      headers['content-type'] = 'application/json'
+      headers['content-type'] = settings.raw?.contentType ?? 'application/json'
       headers['content-length'] = String(payload.length)
     }
     const { status, text, requestId } = await send(
       url,
-      { method, headers },
+      { method, headers, ...(settings.signal ? { signal: settings.signal } : {}) },
       payload,
       settings.timeoutMs,
     )

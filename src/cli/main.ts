@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import type { ApiClient } from './api-client.js'
 import type { CredentialStore, Session } from './credentials.js'
+import { addEnvCommands } from './env-program.js'
 import type { Output } from './output.js'
 import type { Prompter } from './prompt.js'
 
@@ -30,7 +31,8 @@ export interface CliDeps {
   anonymousApi(): Promise<ApiClient>
 }
 
-export type CommandHandler<Args> = (args: Args, deps: CliDeps) => Promise<void>
+/** A handler may return an exit code (`coffer run` ends with its child's). */
+export type CommandHandler<Args> = (args: Args, deps: CliDeps) => Promise<unknown>
 
 async function createDeps(globals: GlobalOptions): Promise<CliDeps> {
   const [errors, apiClient, credentials, output, prompt] = await Promise.all([
@@ -282,6 +284,43 @@ function buildProgram(
       run(command, async () => (await loadTeam()).removeMember, { slug, username }),
     )
 
+  program
+    .command('run')
+    .description("start a program with its environment's resolved secrets (after --)")
+    .argument('[command...]', 'the program and its arguments, after --')
+    .option('--env <owner/env>', 'the environment (default: `environment:` in ./coffer.yaml)')
+    .option('--manifest <file>', 'requirements (default: ./coffer.yaml, else ./app.yaml)')
+    .option('--watch', 'restart the program when the environment changes')
+    .option('--mask', "replace secret values in the program's output with [masked:NAME]")
+    .option('--no-override', 'keep inherited variables instead of resolved values')
+    .option('--fallback <file>', 'keep an encrypted snapshot there; run from it when offline')
+    .option('--dry-run', 'print the names and sources that would be injected (no values)')
+    .action(
+      (
+        commandLine: string[],
+        options: {
+          env?: string
+          manifest?: string
+          watch?: boolean
+          mask?: boolean
+          override: boolean
+          fallback?: string
+          dryRun?: boolean
+        },
+        command: Command,
+      ) =>
+        run(command, async () => (await import('./commands/run.js')).run, {
+          command: commandLine,
+          env: options.env,
+          manifest: options.manifest,
+          watch: options.watch === true,
+          mask: options.mask === true,
+          override: options.override,
+          fallback: options.fallback,
+          dryRun: options.dryRun === true,
+        }),
+    )
+
   const audit = program
     .command('audit')
     .description('audit events of owners you administer (newest first)')
@@ -312,6 +351,8 @@ function buildProgram(
         owner: command.parent?.opts<{ owner?: string }>().owner,
       }),
     )
+
+  addEnvCommands(program, run)
 
   const admin = program.command('admin').description('instance administration')
   admin
@@ -379,6 +420,7 @@ function hintFor(failure: { code: string; message: string }, path: string): stri
 
 async function main(argv: readonly string[]): Promise<number> {
   let active: Command | undefined
+  let exitCode = 0
   const run = async <Args>(
     command: Command,
     load: () => Promise<CommandHandler<Args>>,
@@ -389,7 +431,8 @@ async function main(argv: readonly string[]): Promise<number> {
       load(),
       createDeps(command.optsWithGlobals<GlobalOptions>()),
     ])
-    await handler(args, deps)
+    const result = await handler(args, deps)
+    if (typeof result === 'number') exitCode = result
   }
   const program = buildProgram(run)
   // Remembers the deepest command reached, so a usage error can point at its --help.
@@ -402,7 +445,7 @@ async function main(argv: readonly string[]): Promise<number> {
   track(program)
   try {
     await program.parseAsync(argv)
-    return 0
+    return exitCode
   } catch (error) {
     // --help and --version end through exitOverride as well, with exit code 0.
     if (error instanceof CommanderError && error.exitCode === 0) return 0

@@ -13,7 +13,11 @@ import { registerDocs } from './routes/docs.js'
 import { registerAccountRoutes } from './routes/accounts.js'
 import { registerAuditRoutes } from './routes/audit.js'
 import { registerEnvironmentRoutes } from './routes/environments.js'
+import { registerEnvironmentsHubRoutes } from './routes/environmentshub.js'
+import { registerImportRoutes } from './routes/imports.js'
+import { acceptsYamlBody, registerRequirementsRoutes } from './routes/requirements.js'
 import { registerOperationsRoutes } from './routes/operations.js'
+import { registerProviderRoutes } from './routes/providers.js'
 import { registerRuntimeRoutes } from './routes/runtime.js'
 import { registerSecretRoutes } from './routes/secrets.js'
 import { registerTeamRoutes } from './routes/teams.js'
@@ -81,7 +85,8 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   app.use('/api/*', async (c, next) => {
     if (BODY_METHODS.has(c.req.method) && hasBody(c)) {
       const type = c.req.header('content-type') ?? ''
-      if (!JSON_TYPE.test(type)) throw unsupportedMediaType()
+      if (!JSON_TYPE.test(type) && !acceptsYamlBody(c.req.method, c.req.path, type))
+        throw unsupportedMediaType()
     }
     return next()
   })
@@ -92,7 +97,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   registerTeamRoutes(app, services)
   registerSecretRoutes(app, services)
   registerEnvironmentRoutes(app, services)
+  registerRequirementsRoutes(app, services)
+  registerImportRoutes(app, services)
+  registerEnvironmentsHubRoutes(app, services)
   registerAuditRoutes(app, services)
+  registerProviderRoutes(app, services)
   registerRuntimeRoutes(app, services)
   registerDocs(app)
 

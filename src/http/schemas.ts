@@ -272,6 +272,57 @@ export const UpdateVariableRequest = z
   })
   .openapi('UpdateVariableRequest')
 
+// ---- Requirements, import, seed-compatible environment routes (SPEC.md §3.6, §3.8) ----
+export const Requirement = z
+  .strictObject({
+    key: z.string().openapi({ example: 'OPENAI_API_KEY' }),
+    description: z.string().optional(),
+    optional: z.boolean().optional(),
+  })
+  .openapi('Requirement')
+export const RequirementsRequest = z
+  .strictObject({ secrets: z.array(Requirement) })
+  .openapi('RequirementsRequest')
+export const Requirements = z
+  .object({
+    secrets: z.array(
+      z.object({ key: z.string(), description: z.string().optional(), optional: z.boolean() }),
+    ),
+  })
+  .openapi('Requirements')
+export const ImportRequest = z
+  .strictObject({
+    content: z.string().openapi({ description: 'The text of a .env file (values are write-only)' }),
+    format: z.enum(['dotenv']).default('dotenv'),
+    as: z.enum(['secret', 'variable']).default('secret'),
+    onConflict: z.enum(['fail', 'skip', 'overwrite']).default('fail'),
+  })
+  .openapi('ImportRequest')
+export const ImportResult = z
+  .object({
+    created: z.array(z.string()),
+    updated: z.array(z.string()),
+    skipped: z.array(z.string()),
+    duplicates: z
+      .array(z.object({ name: z.string(), lines: z.array(z.number().int()) }))
+      .openapi({ description: 'Keys defined more than once in the file: the last one wins' }),
+  })
+  .openapi('ImportResult')
+export const HubSource = z.enum(['environment', 'global-linked'])
+export const HubSecret = EnvironmentEntry.extend({ source: HubSource }).openapi('HubSecret')
+export const IssuedHubSecret = IssuedEnvironmentEntry.extend({ source: HubSource }).openapi(
+  'IssuedHubSecret',
+)
+export const HubLink = z
+  .object({
+    id: Id,
+    secretId: Id,
+    secretName: z.string(),
+    environmentId: Id,
+    createdAt: Timestamp,
+  })
+  .openapi('HubLink')
+export const HubLinkRequest = z.strictObject({}).openapi('HubLinkRequest')
 // Runtime tokens, resolve, status, revision (SPEC.md §1 "Runtime tokens and sync", §3.3, §3.6, §3.7)
 export const RuntimeToken = z
   .object({
@@ -332,13 +383,10 @@ export const Resolved = z
     sources: z.record(z.string(), Source),
   })
   .openapi('Resolved')
-export const Requirement = z
-  .object({ key: z.string(), description: z.string().optional(), optional: z.boolean() })
-  .openapi('Requirement')
 export const EnvironmentStatus = z
   .object({
     revision: z.number().int(),
-    requirements: z.object({ secrets: z.array(Requirement) }),
+    requirements: Requirements,
     missingRequired: z.array(z.string()),
     consumers: z.array(
       z.object({

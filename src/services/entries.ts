@@ -66,7 +66,7 @@ export interface EnvironmentPath {
   readonly env: string
 }
 
-const directView = (secret: DirectSecretRecord): EntryView => ({
+export const directView = (secret: DirectSecretRecord): EntryView => ({
   id: secret.id,
   name: secret.name,
   description: secret.description,
@@ -79,7 +79,7 @@ const directView = (secret: DirectSecretRecord): EntryView => ({
   updatedAt: secret.updatedAt,
 })
 
-const linkedView = (link: LinkedSecretRecord): EntryView => ({
+export const linkedView = (link: LinkedSecretRecord): EntryView => ({
   id: link.id,
   name: link.secret.name,
   description: link.secret.description,
@@ -93,7 +93,7 @@ const linkedView = (link: LinkedSecretRecord): EntryView => ({
   updatedAt: link.secret.updatedAt,
 })
 
-const variableView = (variable: VariableRecord): VariableView => ({
+export const variableView = (variable: VariableRecord): VariableView => ({
   id: variable.id,
   name: variable.name,
   value: variable.value,
@@ -116,9 +116,10 @@ const directAad = (
     version: version.version,
   })
 
-export function createEntryService(deps: ServiceDeps, environments: EnvironmentService) {
-  const { store } = deps
-
+/** The building blocks of every entry write, inside a caller's transaction. Shared by the
+ *  entry routes and by `.env` import (services/imports.ts), so both claim names, seal values,
+ *  and audit the same way. */
+export function createEntryWriter(deps: ServiceDeps, environments: EnvironmentService) {
   /** The environment, locked for writing: every writer of one owner queues here, so claims,
    *  revisions and the audit chain never interleave (and never deadlock). */
   async function writable(
@@ -129,15 +130,6 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
     const visible = await environments.visible(actor, path.owner, path.env, 'env.write', tx)
     await tx.lockOwner(visible.owner.id)
     return visible
-  }
-
-  /** Per entry: have the consumers of the last 7 days seen its last change? */
-  async function syncOf(
-    environmentId: string,
-  ): Promise<(updatedRevision: number) => boolean | null> {
-    const now = deps.now()
-    const consumers = await store.listConsumers(environmentId, syncWindowStart(now))
-    return (updatedRevision) => entrySynced(updatedRevision, consumers, now)
   }
 
   /** Takes `name` for an entry, or throws the 409 naming the holder. */
@@ -270,6 +262,122 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
     return { version, hint }
   }
 
+  /** Inserts a new direct secret (version 1) whose name the caller has already claimed. */
+  async function insertDirectSecret(
+    tx: Store,
+    visible: VisibleEnvironment,
+    actor: Actor,
+    input: {
+      id: string
+      name: string
+      value: Redacted
+      description: string
+      generator: Generator | null
+      revision: number
+      now: string
+    },
+  ): Promise<DirectSecretRecord> {
+    const { id, name, value, now } = input
+    const hint = hintOf(value)
+    const secret: DirectSecretRecord = {
+      id,
+      environmentId: visible.environment.id,
+      name,
+      description: input.description,
+      version: 1,
+      hint,
+      generator: input.generator ? JSON.stringify(input.generator) : null,
+      updatedRevision: input.revision,
+      createdAt: now,
+      updatedAt: now,
+    }
+    await tx.insertDirectSecret(secret)
+    await tx.insertDirectSecretVersion(
+      await sealVersion(tx, visible.owner, newVersion(id, name, 1, actor, hint, now), value),
+    )
+    return secret
+  }
+
+  /** Inserts a new variable whose name the caller has already claimed. */
+  async function insertVariable(
+    tx: Store,
+    visible: VisibleEnvironment,
+    input: {
+      id: string
+      name: string
+      value: Redacted
+      description: string
+      revision: number
+      now: string
+    },
+  ): Promise<VariableRecord> {
+    const record: VariableRecord = {
+      id: input.id,
+      environmentId: visible.environment.id,
+      name: input.name,
+      // Variables are configuration, stored and shown in plain text (SPEC.md §1 "Values").
+      value: input.value.reveal(),
+      description: input.description,
+      updatedRevision: input.revision,
+      createdAt: input.now,
+      updatedAt: input.now,
+    }
+    await tx.insertVariable(record)
+    return record
+  }
+
+  return {
+    writable,
+    claim,
+    reclaim,
+    audit,
+    directSecret,
+    variable,
+    writeVersion,
+    insertDirectSecret,
+    insertVariable,
+  }
+}
+
+export type EntryWriter = ReturnType<typeof createEntryWriter>
+
+export function createEntryService(
+  deps: ServiceDeps,
+  environments: EnvironmentService,
+  writer: EntryWriter = createEntryWriter(deps, environments),
+) {
+  const { store } = deps
+  const { writable, claim, reclaim, audit, directSecret, variable, writeVersion } = writer
+
+  /** Per entry: have the consumers of the last 7 days seen its last change? */
+  async function syncOf(
+    environmentId: string,
+  ): Promise<(updatedRevision: number) => boolean | null> {
+    const now = deps.now()
+    const consumers = await store.listConsumers(environmentId, syncWindowStart(now))
+    return (updatedRevision) => entrySynced(updatedRevision, consumers, now)
+  }
+
+  async function allSecrets(actor: Actor, path: EnvironmentPath): Promise<EntryView[]> {
+    const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
+    const synced = await syncOf(environment.id)
+    return [
+      ...(await store.listDirectSecrets(environment.id)).map(directView),
+      ...(await store.listLinks(environment.id)).map(linkedView),
+    ]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((item) => ({ ...item, synced: synced(item.updatedRevision) }))
+  }
+
+  async function allVariables(actor: Actor, path: EnvironmentPath): Promise<VariableView[]> {
+    const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
+    const synced = await syncOf(environment.id)
+    return (await store.listVariables(environment.id)).map((variable) => ({
+      ...variableView(variable),
+      synced: synced(variable.updatedRevision),
+    }))
+  }
+
   return {
     /** Direct and linked secrets together, by name. */
     async listSecrets(
@@ -277,16 +385,13 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
       path: EnvironmentPath,
       query: { limit: number; cursor?: string | undefined },
     ): Promise<Paged<EntryView>> {
-      const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      const synced = await syncOf(environment.id)
-      const items = [
-        ...(await store.listDirectSecrets(environment.id)).map(directView),
-        ...(await store.listLinks(environment.id)).map(linkedView),
-      ]
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-        .map((item) => ({ ...item, synced: synced(item.updatedRevision) }))
-      return pageByName(items, query)
+      return pageByName(await allSecrets(actor, path), query)
     },
+
+    /** The whole list, unpaged (the seed-compatible routes, SPEC.md §3.8). */
+    allSecrets,
+
+    allVariables,
 
     async createSecret(
       actor: Actor,
@@ -324,23 +429,15 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
         const id = deps.newId()
         await claim(tx, environment, name, 'direct', id)
         const revision = await environments.changed(tx, environment)
-        const hint = hintOf(value)
-        const secret: DirectSecretRecord = {
+        const secret = await writer.insertDirectSecret(tx, visible, actor, {
           id,
-          environmentId: environment.id,
           name,
+          value,
           description,
-          version: 1,
-          hint,
-          generator: generator ? JSON.stringify(generator) : null,
-          updatedRevision: revision,
-          createdAt: now,
-          updatedAt: now,
-        }
-        await tx.insertDirectSecret(secret)
-        await tx.insertDirectSecretVersion(
-          await sealVersion(tx, visible.owner, newVersion(id, name, 1, actor, hint, now), value),
-        )
+          generator,
+          revision,
+          now,
+        })
         await audit(
           tx,
           visible,
@@ -640,15 +737,7 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
       path: EnvironmentPath,
       query: { limit: number; cursor?: string | undefined },
     ): Promise<Paged<VariableView>> {
-      const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      const synced = await syncOf(environment.id)
-      return pageByName(
-        (await store.listVariables(environment.id)).map((variable) => ({
-          ...variableView(variable),
-          synced: synced(variable.updatedRevision),
-        })),
-        query,
-      )
+      return pageByName(await allVariables(actor, path), query)
     },
 
     async createVariable(
@@ -665,20 +754,15 @@ export function createEntryService(deps: ServiceDeps, environments: EnvironmentS
         const { environment } = visible
         const id = deps.newId()
         await claim(tx, environment, name, 'variable', id)
-        const updatedRevision = await environments.changed(tx, environment)
-        const now = isoNow(deps)
-        const record: VariableRecord = {
+        const revision = await environments.changed(tx, environment)
+        const record = await writer.insertVariable(tx, visible, {
           id,
-          environmentId: environment.id,
           name,
-          // Variables are configuration, stored and shown in plain text (SPEC.md §1 "Values").
-          value: value.reveal(),
+          value,
           description,
-          updatedRevision,
-          createdAt: now,
-          updatedAt: now,
-        }
-        await tx.insertVariable(record)
+          revision,
+          now: isoNow(deps),
+        })
         await audit(tx, visible, actor, 'env.variable.create', { variableId: id, name }, context)
         return variableView(record)
       })

@@ -96,6 +96,33 @@ export function createEnvironmentService(deps: ServiceDeps) {
     return { environment, owner }
   }
 
+  /** The environment with this id if the actor may `action` on it (the seed-compatible routes
+   *  name environments by id, SPEC.md §3.8). Unknown and invisible ids answer 404 alike. */
+  async function visibleById(
+    actor: Actor,
+    id: string,
+    action: 'env.read' | 'env.write',
+    param = 'path.envId',
+    tx: Store = store,
+  ): Promise<VisibleEnvironment> {
+    const what = 'environment'
+    const environment = /^c[a-z0-9]{24}$/.test(id) ? await tx.findEnvironmentById(id) : undefined
+    const found = environment && (await tx.findOwnerById(environment.ownerId))
+    const owner: OwnerRef = found ?? { kind: 'team', id: '', name: '' }
+    // Security: an invisible environment answers exactly as an unknown one.
+    assertAllowed(actor, 'env.read', { kind: 'owner', owner }, { what, param })
+    if (!environment || !found) {
+      throw new CofferError('not_found', `The ${what} was not found`, { param })
+    }
+    assertAllowed(
+      actor,
+      action,
+      { kind: 'environment', owner, environmentId: environment.id },
+      { what, param },
+    )
+    return { environment, owner }
+  }
+
   /** The owner named in a request, if the actor may `action` on it (404 when invisible). */
   async function visibleOwner(
     actor: Actor,
@@ -118,6 +145,7 @@ export function createEnvironmentService(deps: ServiceDeps) {
 
   return {
     visible,
+    visibleById,
     changed,
 
     async list(

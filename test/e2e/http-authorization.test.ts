@@ -186,8 +186,46 @@ const byEnvScope = (
     call: (f) => build(f, scope, f.envs[scope]),
     expect: expected[scope],
   }))
+/** `/api/v1/environmentshub/{envId}` of the scope's environment (the seed routes name it by id). */
+async function hubOf(f: Fixture, scope: 'personal' | 'team'): Promise<string> {
+  const got = await ok(f.api.as(creatorOf(f, scope).token).get(f.envs[scope]), 200)
+  return `/api/v1/environmentshub/${got.body.data.id as string}`
+}
 const envRead = (status: number) => ({ personal: personalOwner(status), team: teamRead(status) })
 const envWrite = (status: number) => ({ personal: personalOwner(status), team: teamWrite(status) })
+
+/** A fresh provider connection of the scope (custom, pointing at a closed port: a test of it
+ *  answers ok: false at once, without the network). */
+async function newConnection(f: Fixture, scope: 'personal' | 'team'): Promise<string> {
+  const reply = await ok(
+    f.api.as(creatorOf(f, scope).token).post('/api/v1/providers', {
+      provider: 'custom',
+      apiKey: 'sk-authz',
+      baseUrl: 'http://127.0.0.1:1/v1',
+      ...(scope === 'team' ? { teamId: f.team.id } : {}),
+    }),
+    201,
+  )
+  return reply.body.data.id as string
+}
+const byConnectionScope = (
+  route: string,
+  build: (id: string) => Call,
+  expected: { personal: Record<Role, number>; team: Record<Role, number> },
+): Row[] =>
+  SCOPES.map((scope) => ({
+    route,
+    variant: `${scope} connection`,
+    call: async (f) => build(await newConnection(f, scope)),
+    expect: expected[scope],
+  }))
+/** A fresh environment of the scope, so attachments of earlier rows cannot conflict. */
+const freshEnvironmentOf = (f: Fixture, scope: 'personal' | 'team'): Promise<string> =>
+  newEnvironment(
+    f.api,
+    creatorOf(f, scope),
+    scope === 'personal' ? f.users.owner.username : f.team.slug,
+  )
 
 const ROWS: Row[] = [
   // Global secrets (SPEC.md §3.2): every user has a personal scope of their own.
@@ -387,6 +425,176 @@ const ROWS: Row[] = [
     async (f, scope, base) => ({
       path: `${base}/variables/${await newEntry(f, scope, 'variables')}`,
     }),
+    envWrite(204),
+  ),
+
+  // Requirements and import (SPEC.md §3.6): viewers read requirements, members write.
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/requirements',
+    (_, __, base) => ({ path: `${base}/requirements` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'PUT /api/v1/environments/{owner}/{env}/requirements',
+    (_, __, base) => ({
+      path: `${base}/requirements`,
+      body: { secrets: [{ key: secretName(), optional: true }] },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/import',
+    (_, __, base) => ({
+      path: `${base}/import`,
+      body: { content: `${secretName()}=v\n`, as: 'variable' },
+    }),
+    envWrite(200),
+  ),
+
+  // Seed-compatible environment routes (SPEC.md §3.8): the same rules, the environment by id.
+  ...byEnvScope(
+    'GET /api/v1/environmentshub/{owner}/{name}/@latest',
+    (_, __, base) => ({ path: `${base.replace('/environments/', '/environmentshub/')}/@latest` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environmentshub/{envId}/secrets',
+    async (f, scope) => ({ path: `${await hubOf(f, scope)}/secrets` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environmentshub/{envId}/secrets',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets`,
+      body: { name: secretName(), value: 'v' },
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'PATCH /api/v1/environmentshub/{envId}/secrets/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets/${await newEntry(f, scope, 'secrets')}`,
+      body: { value: 'v2' },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environmentshub/{envId}/secrets/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets/${await newEntry(f, scope, 'secrets')}`,
+    }),
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environmentshub/{envId}/secrets/link/{globalSecretId}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/secrets/link/${await newSecret(f.api, f.users, f.team, scope)}`,
+      body: {},
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environmentshub/{envId}/secrets/link/{globalSecretId}',
+    async (f, scope, base) => {
+      const secretId = await newSecret(f.api, f.users, f.team, scope)
+      await ok(f.api.as(creatorOf(f, scope).token).post(`${base}/links`, { secretId }), 201)
+      return { path: `${await hubOf(f, scope)}/secrets/link/${secretId}` }
+    },
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environmentshub/{envId}/variables',
+    async (f, scope) => ({ path: `${await hubOf(f, scope)}/variables` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environmentshub/{envId}/variables',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/variables`,
+      body: { name: secretName(), value: 'v' },
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'PATCH /api/v1/environmentshub/{envId}/variables/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/variables/${await newEntry(f, scope, 'variables')}`,
+      body: { value: 'v2' },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environmentshub/{envId}/variables/{id}',
+    async (f, scope) => ({
+      path: `${await hubOf(f, scope)}/variables/${await newEntry(f, scope, 'variables')}`,
+    }),
+    envWrite(204),
+  ),
+
+  // AI provider connections (SPEC.md §1.5, §3.6): like global secrets; attachments like links.
+  {
+    route: 'GET /api/v1/providers',
+    variant: 'own personal scope',
+    call: () => ({ path: '/api/v1/providers' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'GET /api/v1/providers',
+    variant: 'team scope',
+    call: (f) => ({ path: `/api/v1/providers?teamId=${f.team.id}` }),
+    expect: teamRead(200),
+  },
+  {
+    route: 'POST /api/v1/providers',
+    variant: 'own personal scope',
+    call: () => ({ path: '/api/v1/providers', body: { provider: 'openai', apiKey: 'sk-authz' } }),
+    expect: anyUser(201),
+  },
+  {
+    route: 'POST /api/v1/providers',
+    variant: 'team scope',
+    call: (f) => ({
+      path: '/api/v1/providers',
+      body: { provider: 'openai', apiKey: 'sk-authz', teamId: f.team.id },
+    }),
+    expect: teamWrite(201),
+  },
+  ...byConnectionScope(
+    'PATCH /api/v1/providers/{id}',
+    (id) => ({ path: `/api/v1/providers/${id}`, body: { label: 'changed' } }),
+    { personal: personalOwner(200), team: teamWrite(200) },
+  ),
+  ...byConnectionScope(
+    'DELETE /api/v1/providers/{id}',
+    (id) => ({ path: `/api/v1/providers/${id}` }),
+    { personal: personalOwner(204), team: teamWrite(204) },
+  ),
+  ...byConnectionScope(
+    'POST /api/v1/providers/{id}/test',
+    (id) => ({ path: `/api/v1/providers/${id}/test` }),
+    { personal: personalOwner(200), team: teamWrite(200) },
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/providers',
+    (_, __, base) => ({ path: `${base}/providers` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/providers',
+    async (f, scope) => ({
+      path: `${await freshEnvironmentOf(f, scope)}/providers`,
+      body: { connectionId: await newConnection(f, scope) },
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environments/{owner}/{env}/providers/{connectionId}',
+    async (f, scope) => {
+      const base = await freshEnvironmentOf(f, scope)
+      const connectionId = await newConnection(f, scope)
+      await ok(f.api.as(creatorOf(f, scope).token).post(`${base}/providers`, { connectionId }), 201)
+      return { path: `${base}/providers/${connectionId}` }
+    },
     envWrite(204),
   ),
 

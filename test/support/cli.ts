@@ -20,6 +20,8 @@ export interface CliOptions {
   readonly env?: Record<string, string>
   /** Written to stdin, which is then closed; without it stdin is an empty pipe (not a TTY). */
   readonly input?: string | Buffer
+  /** The working directory (where `coffer run` looks for coffer.yaml). */
+  readonly cwd?: string
 }
 
 export interface CliHome {
@@ -55,6 +57,7 @@ export async function runCli(
       const child = spawn(process.execPath, [BIN, ...args], {
         env,
         stdio: ['pipe', 'pipe', 'pipe'],
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
       })
       let stdout = ''
       let stderr = ''
@@ -82,7 +85,13 @@ export async function runCli(
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGTERM: 15,
+  }
   return (signal && numbers[signal]) ?? 0
 }
 
@@ -90,4 +99,73 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 export function expectExit(result: CliResult, code: number): CliResult {
   expect({ code: result.code, stderr: result.stderr }).toEqual({ code, stderr: result.stderr })
   return result
+}
+
+export interface RunningCli {
+  readonly pid: number
+  /** Output so far. */
+  stdout(): string
+  stderr(): string
+  /** Resolves when stdout or stderr has matched `pattern`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>
+  signal(signal: NodeJS.Signals): void
+  /** The exit, as runCli reports it. */
+  readonly exited: Promise<CliResult>
+}
+
+/** Starts the CLI and returns at once, for long-running commands (`coffer run --watch`). */
+export function startCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+  })
+  let stdout = ''
+  let stderr = ''
+  const listeners = new Set<() => void>()
+  const changed = () => listeners.forEach((listener) => listener())
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk
+    changed()
+  })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk
+    changed()
+  })
+  child.stdin.on('error', () => undefined)
+  child.stdin.end(options.input ?? '')
+  const exited = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      changed()
+      resolve({ code: code ?? 128 + signalNumber(signal), stdout, stderr })
+    })
+  })
+  return {
+    pid: child.pid ?? 0,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    signal: (signal) => child.kill(signal),
+    exited,
+    waitFor(pattern, timeoutMs = TIMEOUT_MS) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(stdout) || pattern.test(stderr)) {
+            listeners.delete(check)
+            clearTimeout(timer)
+            resolve()
+          }
+        }
+        const timer = setTimeout(() => {
+          listeners.delete(check)
+          reject(
+            new Error(
+              `no ${String(pattern)} within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+            ),
+          )
+        }, timeoutMs)
+        listeners.add(check)
+        check()
+      })
+    },
+  }
 }
