@@ -12,8 +12,16 @@ import type { Manifest } from '../domain/manifest.js'
 import { decodeRequirements } from '../domain/manifest.js'
 import { resolveEnvironment } from '../domain/resolve.js'
 import type { Entry, EntrySource, OwnerRef } from '../domain/types.js'
-import type { SecretVersionRecord, Store } from '../store/store.js'
+import type { EnvironmentRecord, SecretVersionRecord, Store } from '../store/store.js'
 import type { DataKeys } from './data-keys.js'
+import type { ProviderEntry } from './providers.js'
+
+/** The names attached provider connections inject, with their values (providers.ts). */
+export type ProviderEntries = (
+  tx: Store,
+  environment: EnvironmentRecord,
+  ownerId: string,
+) => Promise<ProviderEntry[]>
 
 const MAX_SNAPSHOTS = 512
 const MAX_BYTES = 64 * 1024 * 1024
@@ -51,7 +59,11 @@ const snapshotAad = (snapshot: Pick<Snapshot, 'environmentId' | 'ownerId' | 'rev
     version: snapshot.revision,
   })
 
-export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotCache {
+export function createSnapshotCache(
+  store: Store,
+  dataKeys: DataKeys,
+  providerEntries?: ProviderEntries,
+): SnapshotCache {
   // Security: process-ephemeral; gone with the process, so nothing sealed under it outlives it.
   const key = newDataKey()
   const cache = new Map<string, Snapshot>()
@@ -89,6 +101,7 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
       for (const link of links) {
         linkVersions.set(link.id, await store.findSecretVersion(link.secretId, link.secret.version))
       }
+      const providers = providerEntries ? await providerEntries(store, before, owner.id) : []
       const after = await store.findEnvironmentById(environmentId)
       if (!after) break
       if (after.revision !== before.revision) continue
@@ -97,7 +110,10 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
         ...variables.map((v): Entry => ({ name: v.name, source: 'variable', id: v.id })),
         ...links.map((l): Entry => ({ name: l.secret.name, source: 'linked', id: l.id })),
         ...directs.map((d): Entry => ({ name: d.name, source: 'direct', id: d.id })),
+        ...providers.map((p): Entry => ({ name: p.name, source: 'provider', id: p.id })),
       ]
+      // A `custom` connection injects two names from one attachment: key by both.
+      const providerValues = new Map(providers.map((p) => [`${p.id}|${p.name}`, p.value]))
       const { winners } = resolveEnvironment(entries)
       const variableValues = new Map(variables.map((v) => [v.id, v.value]))
       const versionOf = new Map(directVersions.map((v) => [v.secretId, v]))
@@ -109,6 +125,10 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
         sources[name] = entry.source
         if (entry.source === 'variable') {
           values[name] = variableValues.get(entry.id) ?? ''
+          continue
+        }
+        if (entry.source === 'provider') {
+          values[name] = providerValues.get(`${entry.id}|${name}`)?.reveal() ?? ''
           continue
         }
         const version =
