@@ -25,13 +25,7 @@ export async function explain(
   const api = await deps.api()
   // The listings first: they answer 404 for an unknown environment.
   const [secrets, variables] = await Promise.all([listEntries(api, ref), listVariables(api, ref)])
-  // The environment exists (the listings said so): a 404 here is a server without the route.
-  const requirements: readonly Requirement[] | null = await getRequirements(api, ref).catch(
-    (error: unknown) => {
-      if (error instanceof CofferError && error.code === 'not_found') return null
-      throw error
-    },
-  )
+  const requirements: readonly Requirement[] | null = await getRequirements(api, ref)
   const explanation = explainEnvironment({ secrets, variables, requirements }, args.names)
   deps.output.result({ environment: shown, ...explanation }, () =>
     explanation.names.length === 0
