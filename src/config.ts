@@ -1,6 +1,12 @@
 // Environment + flags -> a typed Config, validated once at start-up (SPEC.md §5). Flags win.
 import { resolve } from 'node:path'
 import { CofferError } from './domain/errors.js'
+import {
+  DEFAULT_BASE_URLS,
+  KNOWN_PROVIDERS,
+  parseBaseUrl,
+  type KnownProvider,
+} from './domain/providers.js'
 
 export interface ServerOverrides {
   readonly port?: number
@@ -29,7 +35,17 @@ export interface Config {
   readonly masterKeys: { readonly keys?: string; readonly key?: string }
   readonly logLevel: LogLevel
   readonly bootstrapAdminPassword: string | undefined
+  /** SPEC.md §1.5: where the known providers answer (`COFFER_PROVIDER_<NAME>_BASE_URL`), and
+   *  how long a connection test waits (`COFFER_PROVIDER_TEST_TIMEOUT_MS`, default 5000). */
+  readonly providers: ProviderConfig
 }
+
+export interface ProviderConfig {
+  readonly baseUrls: Readonly<Record<KnownProvider, string>>
+  readonly testTimeoutMs: number
+}
+
+export const DEFAULT_PROVIDER_TEST_TIMEOUT_MS = 5_000
 
 export const DEFAULT_PORT = 8080
 export const DEFAULT_HOST = '127.0.0.1'
@@ -59,7 +75,32 @@ export function loadConfig(overrides: ServerOverrides, env: NodeJS.ProcessEnv): 
     masterKeys,
     logLevel: logLevel as LogLevel,
     bootstrapAdminPassword: nonEmpty('COFFER_BOOTSTRAP_ADMIN_PASSWORD'),
+    providers: loadProviderConfig(nonEmpty),
   }
+}
+
+function loadProviderConfig(nonEmpty: (name: string) => string | undefined): ProviderConfig {
+  const baseUrls = { ...DEFAULT_BASE_URLS }
+  for (const provider of KNOWN_PROVIDERS) {
+    const name = `COFFER_PROVIDER_${provider.toUpperCase()}_BASE_URL`
+    const value = nonEmpty(name)
+    if (value === undefined) continue
+    try {
+      baseUrls[provider] = parseBaseUrl(value, name)
+    } catch (error) {
+      const reason = error instanceof CofferError ? error.message : 'it is not a valid URL'
+      throw new CofferError('invalid', `${name}: ${reason}`)
+    }
+  }
+  const timeout = nonEmpty('COFFER_PROVIDER_TEST_TIMEOUT_MS')
+  const testTimeoutMs = timeout === undefined ? DEFAULT_PROVIDER_TEST_TIMEOUT_MS : Number(timeout)
+  if (!Number.isInteger(testTimeoutMs) || testTimeoutMs < 1 || testTimeoutMs > 60_000) {
+    throw new CofferError(
+      'invalid',
+      'COFFER_PROVIDER_TEST_TIMEOUT_MS must be a whole number of milliseconds from 1 to 60000',
+    )
+  }
+  return { baseUrls, testTimeoutMs }
 }
 
 function parsePort(text: string | undefined): number {

@@ -48,13 +48,16 @@ export async function startServer(
   try {
     const keyring = await openKeyring(config, store, logger)
     const dataKeys = createDataKeys(keyring)
-    const services = createServices({
-      store,
-      keyring,
-      dataKeys,
-      now: () => new Date(),
-      newId: () => newId(),
-    })
+    const services = createServices(
+      {
+        store,
+        keyring,
+        dataKeys,
+        now: () => new Date(),
+        newId: () => newId(),
+      },
+      { providers: config.providers },
+    )
 
     const bootstrap = await services.accounts.bootstrap(config.bootstrapAdminPassword)
     if (bootstrap.generatedPassword !== undefined) {

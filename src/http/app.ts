@@ -17,6 +17,7 @@ import { registerEnvironmentsHubRoutes } from './routes/environmentshub.js'
 import { registerImportRoutes } from './routes/imports.js'
 import { acceptsYamlBody, registerRequirementsRoutes } from './routes/requirements.js'
 import { registerOperationsRoutes } from './routes/operations.js'
+import { registerProviderRoutes } from './routes/providers.js'
 import { registerSecretRoutes } from './routes/secrets.js'
 import { registerTeamRoutes } from './routes/teams.js'
 
@@ -99,6 +100,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   registerImportRoutes(app, services)
   registerEnvironmentsHubRoutes(app, services)
   registerAuditRoutes(app, services)
+  registerProviderRoutes(app, services)
   registerDocs(app)
 
   app.notFound(() => {

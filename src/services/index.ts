@@ -6,11 +6,17 @@ import { createEntryService, createEntryWriter } from './entries.js'
 import { createEnvironmentService } from './environments.js'
 import { createEnvironmentsHubService } from './environmentshub.js'
 import { createImportService } from './imports.js'
+import { createProviderService, type ProviderOptions } from './providers.js'
 import { createRequirementsService } from './requirements.js'
 import { createSecretService } from './secrets.js'
 import { createTeamService } from './teams.js'
 
-export function createServices(deps: ServiceDeps) {
+/** Options beyond the deps: the providers' base URLs and test timeout (config.ts). */
+export interface ServiceOptions {
+  readonly providers?: ProviderOptions
+}
+
+export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) {
   const environments = createEnvironmentService(deps)
   const entryWriter = createEntryWriter(deps, environments)
   const entries = createEntryService(deps, environments, entryWriter)
@@ -24,6 +30,7 @@ export function createServices(deps: ServiceDeps) {
     imports: createImportService(deps, environments, entryWriter),
     environmentsHub: createEnvironmentsHubService(deps, environments, entries),
     audit: createAuditService(deps),
+    providers: createProviderService(deps, environments, options.providers),
     /** Readiness: the database answers and every migration is applied. */
     checkReady: () => deps.store.checkReady(),
   }

@@ -14,6 +14,8 @@ import type {
   EnvironmentsTable,
   OwnerKeysTable,
   PersonalTokensTable,
+  ProviderConnectionsTable,
+  ProviderKeyVersionsTable,
   RuntimeTokensTable,
   SecretsTable,
   SecretVersionsTable,
@@ -31,6 +33,7 @@ import type {
   LinkRecord,
   OwnerKeyRecord,
   PersonalTokenRecord,
+  ProviderConnectionRecord,
   RuntimeTokenRecord,
   SecretRecord,
   SecretVersionRecord,
@@ -242,6 +245,33 @@ const toRuntimeToken = (row: Selectable<RuntimeTokensTable>): RuntimeTokenRecord
   createdAt: row.created_at,
   expiresAt: row.expires_at,
   lastUsedAt: row.last_used_at,
+})
+
+const toProviderConnection = (
+  row: Selectable<ProviderConnectionsTable>,
+): ProviderConnectionRecord => ({
+  id: row.id,
+  ownerId: row.owner_id,
+  provider: row.provider,
+  label: row.label,
+  baseUrl: row.base_url,
+  version: row.version,
+  hint: row.hint,
+  lastTestOk: row.last_test_ok === null ? null : row.last_test_ok === 1,
+  lastTestedAt: row.last_tested_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+const toProviderKeyVersion = (row: Selectable<ProviderKeyVersionsTable>): SecretVersionRecord => ({
+  secretId: row.connection_id,
+  version: row.version,
+  name: row.name,
+  ciphertext: row.ciphertext,
+  hint: row.hint,
+  createdAt: row.created_at,
+  createdBy: row.created_by,
+  createdByName: row.created_by_name,
 })
 
 const toConsumer = (row: Selectable<EnvironmentConsumersTable>): ConsumerRecord => ({
@@ -1305,6 +1335,238 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, scope: Scope): Store
         .orderBy('consumer_id')
         .execute()
       return rows.map(toConsumer)
+    },
+
+    async insertProviderConnection(connection) {
+      await uniquely(traits, 'The provider connection already exists', () =>
+        db
+          .insertInto('provider_connections')
+          .values({
+            id: connection.id,
+            owner_id: connection.ownerId,
+            provider: connection.provider,
+            label: connection.label,
+            base_url: connection.baseUrl,
+            version: connection.version,
+            hint: connection.hint,
+            last_test_ok: connection.lastTestOk === null ? null : TRUE_FALSE(connection.lastTestOk),
+            last_tested_at: connection.lastTestedAt,
+            created_at: connection.createdAt,
+            updated_at: connection.updatedAt,
+          })
+          .execute(),
+      )
+    },
+
+    async findProviderConnection(id) {
+      const row = await db
+        .selectFrom('provider_connections')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row && toProviderConnection(row)
+    },
+
+    async listProviderConnections(ownerId) {
+      const rows = await db
+        .selectFrom('provider_connections')
+        .selectAll()
+        .where('owner_id', '=', ownerId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute()
+      return rows.map(toProviderConnection)
+    },
+
+    async updateProviderConnection(id, patch) {
+      const values: Updateable<ProviderConnectionsTable> = { updated_at: patch.updatedAt }
+      if (patch.label !== undefined) values.label = patch.label
+      if (patch.baseUrl !== undefined) values.base_url = patch.baseUrl
+      if (patch.version !== undefined) values.version = patch.version
+      if (patch.hint !== undefined) values.hint = patch.hint
+      if (patch.lastTestOk !== undefined) {
+        values.last_test_ok = patch.lastTestOk === null ? null : TRUE_FALSE(patch.lastTestOk)
+      }
+      if (patch.lastTestedAt !== undefined) values.last_tested_at = patch.lastTestedAt
+      await db.updateTable('provider_connections').set(values).where('id', '=', id).execute()
+    },
+
+    async deleteProviderConnection(id) {
+      // provider_key_versions go with it (CASCADE); environment_providers RESTRICT it: the
+      // service names the environments first, this is the backstop.
+      await unreferenced(
+        traits,
+        'The provider connection is still attached to an environment; detach it first',
+        () => db.deleteFrom('provider_connections').where('id', '=', id).execute(),
+      )
+    },
+
+    async insertProviderKeyVersion(version) {
+      await uniquely(traits, 'This version of the key already exists', () =>
+        db
+          .insertInto('provider_key_versions')
+          .values({
+            connection_id: version.secretId,
+            version: version.version,
+            name: version.name,
+            ciphertext: version.ciphertext,
+            hint: version.hint,
+            created_at: version.createdAt,
+            created_by: version.createdBy,
+            created_by_name: version.createdByName,
+          })
+          .execute(),
+      )
+    },
+
+    async findProviderKeyVersion(connectionId, version) {
+      const row = await db
+        .selectFrom('provider_key_versions')
+        .selectAll()
+        .where('connection_id', '=', connectionId)
+        .where('version', '=', version)
+        .executeTakeFirst()
+      return row && toProviderKeyVersion(row)
+    },
+
+    async listProviderKeyVersions(connectionId) {
+      const rows = await db
+        .selectFrom('provider_key_versions')
+        .selectAll()
+        .where('connection_id', '=', connectionId)
+        .orderBy('version', 'desc')
+        .execute()
+      return rows.map(toProviderKeyVersion)
+    },
+
+    async pruneProviderKeyVersions(connectionId, keep) {
+      // As pruneSecretVersions: one statement, nothing deleted when there are few enough.
+      await db
+        .deleteFrom('provider_key_versions')
+        .where('connection_id', '=', connectionId)
+        .where('version', '<=', (eb) =>
+          eb
+            .selectFrom('provider_key_versions')
+            .select('version')
+            .where('connection_id', '=', connectionId)
+            .orderBy('version', 'desc')
+            .limit(1)
+            .offset(Math.max(0, Math.trunc(keep))),
+        )
+        .execute()
+    },
+
+    async insertProviderAttachment(attachment) {
+      let inserted: { id: string } | undefined
+      try {
+        // The same connection twice is told apart from a second connection of one provider:
+        // the first conflict target is absorbed here, the other unique key still throws.
+        inserted = await db
+          .insertInto('environment_providers')
+          .values({
+            id: attachment.id,
+            environment_id: attachment.environmentId,
+            connection_id: attachment.connectionId,
+            provider: attachment.provider,
+            updated_revision: attachment.updatedRevision,
+            created_at: attachment.createdAt,
+          })
+          .onConflict((oc) => oc.columns(['environment_id', 'connection_id']).doNothing())
+          .returning('id')
+          .executeTakeFirst()
+      } catch (error) {
+        if (!traits.isUniqueViolation(error)) throw error
+        throw new CofferError(
+          'provider_conflict',
+          `The environment already has a connection to ${attachment.provider}; detach it first`,
+          { cause: error },
+        )
+      }
+      if (!inserted) {
+        throw new CofferError(
+          'name_conflict',
+          'The provider connection is already attached to this environment',
+        )
+      }
+    },
+
+    async listProviderAttachments(environmentId) {
+      const rows = await db
+        .selectFrom('environment_providers')
+        .innerJoin(
+          'provider_connections',
+          'provider_connections.id',
+          'environment_providers.connection_id',
+        )
+        .select([
+          'environment_providers.id as attachment_id',
+          'environment_providers.environment_id',
+          'environment_providers.updated_revision',
+          'environment_providers.created_at as attached_at',
+          'provider_connections.id',
+          'provider_connections.owner_id',
+          'provider_connections.provider',
+          'provider_connections.label',
+          'provider_connections.base_url',
+          'provider_connections.version',
+          'provider_connections.hint',
+          'provider_connections.last_test_ok',
+          'provider_connections.last_tested_at',
+          'provider_connections.created_at',
+          'provider_connections.updated_at',
+        ])
+        .where('environment_providers.environment_id', '=', environmentId)
+        .orderBy('provider_connections.provider')
+        .execute()
+      return rows.map((row) => ({
+        id: row.attachment_id,
+        environmentId: row.environment_id,
+        connectionId: row.id,
+        provider: row.provider,
+        updatedRevision: row.updated_revision,
+        createdAt: row.attached_at,
+        connection: toProviderConnection(row),
+      }))
+    },
+
+    async deleteProviderAttachment(environmentId, connectionId) {
+      const result = await db
+        .deleteFrom('environment_providers')
+        .where('environment_id', '=', environmentId)
+        .where('connection_id', '=', connectionId)
+        .executeTakeFirst()
+      return result.numDeletedRows > 0n
+    },
+
+    async updateProviderAttachmentRevision(attachmentId, updatedRevision) {
+      await db
+        .updateTable('environment_providers')
+        .set({ updated_revision: updatedRevision })
+        .where('id', '=', attachmentId)
+        .execute()
+    },
+
+    async listAttachmentsOfConnection(connectionId) {
+      const rows = await db
+        .selectFrom('environment_providers')
+        .innerJoin('environments', 'environments.id', 'environment_providers.environment_id')
+        .innerJoin('owners', 'owners.id', 'environments.owner_id')
+        .select([
+          'environment_providers.id as attachment_id',
+          'environments.id as environment_id',
+          'environments.name as environment_name',
+          'owners.name as owner_name',
+        ])
+        .where('environment_providers.connection_id', '=', connectionId)
+        .orderBy('owners.name')
+        .orderBy('environments.name')
+        .execute()
+      return rows.map((row) => ({
+        attachmentId: row.attachment_id,
+        environmentId: row.environment_id,
+        environmentName: row.environment_name,
+        ownerName: row.owner_name,
+      }))
     },
   }
   return store

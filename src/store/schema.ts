@@ -1,5 +1,6 @@
 // Kysely's view of the tables, column for column as migrations/ creates them. Timestamps are
 // ISO-8601 TEXT and booleans INTEGER 0/1 on both engines; kysely-store.ts maps rows to records.
+import type { ProviderName } from '../domain/providers.js'
 import type { EntrySource, OwnerKind, Role } from '../domain/types.js'
 import type { ConsumerRecord, PersonalTokenKind } from './store.js'
 
@@ -182,6 +183,41 @@ export interface EnvironmentConsumersTable {
   last_resolved_revision: number
 }
 
+/** An AI provider connection (SPEC.md §1.5); its key lives in provider_key_versions. */
+export interface ProviderConnectionsTable {
+  id: string
+  owner_id: string
+  provider: ProviderName
+  label: string
+  base_url: string | null
+  version: number
+  hint: string | null
+  last_test_ok: IntBoolean | null
+  last_tested_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ProviderKeyVersionsTable {
+  connection_id: string
+  version: number
+  name: string
+  ciphertext: Buffer
+  hint: string | null
+  created_at: string
+  created_by: string | null
+  created_by_name: string | null
+}
+
+export interface EnvironmentProvidersTable {
+  id: string
+  environment_id: string
+  connection_id: string
+  provider: ProviderName
+  updated_revision: number
+  created_at: string
+}
+
 export interface Database {
   owners: OwnersTable
   users: UsersTable
@@ -201,4 +237,7 @@ export interface Database {
   environment_links: EnvironmentLinksTable
   runtime_tokens: RuntimeTokensTable
   environment_consumers: EnvironmentConsumersTable
+  provider_connections: ProviderConnectionsTable
+  provider_key_versions: ProviderKeyVersionsTable
+  environment_providers: EnvironmentProvidersTable
 }

@@ -11,6 +11,7 @@ import type {
   EnvironmentRecord,
   LinkRecord,
   PersonalTokenRecord,
+  ProviderConnectionRecord,
   RuntimeTokenRecord,
   SecretRecord,
   SecretVersionRecord,
@@ -174,6 +175,22 @@ const aConsumer = (environmentId: string, overrides: Partial<ConsumerRecord> = {
     lastResolvedRevision: 1,
     ...overrides,
   }) satisfies ConsumerRecord
+
+const aConnection = (ownerId: string, overrides: Partial<ProviderConnectionRecord> = {}) =>
+  ({
+    id: newId(),
+    ownerId,
+    provider: 'openai',
+    label: 'OpenAI',
+    baseUrl: null,
+    version: 1,
+    hint: null,
+    lastTestOk: null,
+    lastTestedAt: null,
+    createdAt: at(0),
+    updatedAt: at(0),
+    ...overrides,
+  }) satisfies ProviderConnectionRecord
 
 /** Every byte value, then random ones: what a ciphertext or wrapped key may contain. */
 const allBytes = (): Buffer =>
@@ -1590,6 +1607,163 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.deleteRuntimeToken(environment.id, token.id)).toBe(true)
         expect(await store.findRuntimeTokenByHash(token.tokenHash)).toBeUndefined()
         expect(await store.deleteRuntimeToken(environment.id, token.id)).toBe(false)
+      })
+    })
+
+    describe('provider connections', () => {
+      async function aSavedConnection(
+        ownerId: string,
+        overrides: Partial<ProviderConnectionRecord> = {},
+      ): Promise<ProviderConnectionRecord> {
+        const connection = aConnection(ownerId, overrides)
+        await store.insertProviderConnection(connection)
+        await store.insertProviderKeyVersion(
+          aVersion(connection.id, 1, { name: connection.provider, ciphertext: allBytes() }),
+        )
+        return connection
+      }
+      const attachmentOf = (
+        environmentId: string,
+        connection: ProviderConnectionRecord,
+        updatedRevision = 2,
+      ) => ({
+        id: newId(),
+        environmentId,
+        connectionId: connection.id,
+        provider: connection.provider,
+        updatedRevision,
+        createdAt: at(3),
+      })
+
+      it('stores, lists, updates and deletes connections with their key versions', async () => {
+        const user = await aSavedUser()
+        const other = await aSavedUser()
+        const first = await aSavedConnection(user.id, { createdAt: at(1), updatedAt: at(1) })
+        const custom = await aSavedConnection(user.id, {
+          provider: 'custom',
+          label: 'Local',
+          baseUrl: 'http://127.0.0.1:9999/v1',
+          createdAt: at(2),
+          updatedAt: at(2),
+        })
+        await aSavedConnection(other.id)
+
+        expect(await store.findProviderConnection(custom.id)).toStrictEqual(custom)
+        expect(await store.listProviderConnections(user.id)).toStrictEqual([first, custom])
+        const key = await store.findProviderKeyVersion(first.id, 1)
+        expect(key?.ciphertext.subarray(0, 256)).toStrictEqual(allBytes().subarray(0, 256))
+
+        await store.insertProviderKeyVersion(aVersion(first.id, 2, { name: 'openai' }))
+        await store.updateProviderConnection(first.id, {
+          label: 'Renamed',
+          version: 2,
+          hint: '…abcd',
+          lastTestOk: false,
+          lastTestedAt: at(9),
+          updatedAt: at(9),
+        })
+        const updated = {
+          ...first,
+          label: 'Renamed',
+          version: 2,
+          hint: '…abcd',
+          lastTestOk: false,
+          lastTestedAt: at(9),
+          updatedAt: at(9),
+        }
+        expect(await store.findProviderConnection(first.id)).toStrictEqual(updated)
+        await store.updateProviderConnection(first.id, { lastTestOk: true, updatedAt: at(10) })
+        expect((await store.findProviderConnection(first.id))?.lastTestOk).toBe(true)
+        expect((await store.listProviderKeyVersions(first.id)).map((v) => v.version)).toStrictEqual(
+          [2, 1],
+        )
+        await store.pruneProviderKeyVersions(first.id, 1)
+        expect((await store.listProviderKeyVersions(first.id)).map((v) => v.version)).toStrictEqual(
+          [2],
+        )
+
+        await store.deleteProviderConnection(first.id)
+        expect(await store.findProviderConnection(first.id)).toBeUndefined()
+        expect(await store.listProviderKeyVersions(first.id)).toStrictEqual([])
+        expect(await store.listProviderConnections(user.id)).toStrictEqual([custom])
+      })
+
+      it('attaches a connection once and one connection per provider per environment', async () => {
+        const user = await aSavedUser({ username: 'zed' })
+        const environment = await aSavedEnvironment({ ownerId: user.id, name: 'app' })
+        const openai = await aSavedConnection(user.id)
+        const secondOpenai = await aSavedConnection(user.id, { label: 'Other' })
+        const anthropic = await aSavedConnection(user.id, { provider: 'anthropic' })
+
+        const attached = attachmentOf(environment.id, openai)
+        await store.insertProviderAttachment(attached)
+        await expect(
+          store.insertProviderAttachment(attachmentOf(environment.id, openai)),
+        ).rejects.toMatchObject({ code: 'name_conflict' })
+        await expect(
+          store.insertProviderAttachment(attachmentOf(environment.id, secondOpenai)),
+        ).rejects.toMatchObject({ code: 'provider_conflict' })
+        const second = attachmentOf(environment.id, anthropic)
+        await store.insertProviderAttachment(second)
+
+        expect(await store.listProviderAttachments(environment.id)).toStrictEqual([
+          { ...second, connection: anthropic },
+          { ...attached, connection: openai },
+        ])
+        await store.updateProviderAttachmentRevision(attached.id, 7)
+        expect(
+          (await store.listProviderAttachments(environment.id)).map((a) => a.updatedRevision),
+        ).toStrictEqual([2, 7])
+        expect(await store.listAttachmentsOfConnection(openai.id)).toStrictEqual([
+          {
+            attachmentId: attached.id,
+            environmentId: environment.id,
+            environmentName: 'app',
+            ownerName: 'zed',
+          },
+        ])
+
+        await expect(store.deleteProviderConnection(openai.id)).rejects.toMatchObject({
+          code: 'still_linked',
+        })
+        expect(await store.findProviderConnection(openai.id)).toStrictEqual(openai)
+
+        expect(await store.deleteProviderAttachment(environment.id, openai.id)).toBe(true)
+        expect(await store.deleteProviderAttachment(environment.id, openai.id)).toBe(false)
+        expect(await store.listAttachmentsOfConnection(openai.id)).toStrictEqual([])
+        await store.deleteProviderConnection(openai.id)
+        // The provider is free again in the environment.
+        await store.insertProviderAttachment(attachmentOf(environment.id, secondOpenai))
+      })
+
+      it('deletes attachments with their environment, not the connections', async () => {
+        const user = await aSavedUser()
+        const doomed = await aSavedEnvironment({ ownerId: user.id, name: 'doomed' })
+        const kept = await aSavedEnvironment({ ownerId: user.id, name: 'kept' })
+        const connection = await aSavedConnection(user.id)
+        await store.insertProviderAttachment(attachmentOf(doomed.id, connection))
+        await store.insertProviderAttachment(attachmentOf(kept.id, connection))
+
+        await store.deleteEnvironment(doomed.id)
+
+        expect(await store.listProviderAttachments(doomed.id)).toStrictEqual([])
+        expect(
+          (await store.listAttachmentsOfConnection(connection.id)).map((a) => a.environmentId),
+        ).toStrictEqual([kept.id])
+        expect(await store.findProviderConnection(connection.id)).toStrictEqual(connection)
+      })
+
+      it('rolls an attachment back with its transaction', async () => {
+        const user = await aSavedUser()
+        const environment = await aSavedEnvironment({ ownerId: user.id })
+        const connection = await aSavedConnection(user.id)
+        await expect(
+          store.transaction(async (tx) => {
+            await tx.insertProviderAttachment(attachmentOf(environment.id, connection))
+            throw new Error('abort')
+          }),
+        ).rejects.toThrow('abort')
+        expect(await store.listProviderAttachments(environment.id)).toStrictEqual([])
       })
     })
 

@@ -1,6 +1,7 @@
 // The Store interface, in domain words. kysely-store.ts implements it once for SQLite and
 // PostgreSQL; services see only this type. Every method may throw CofferError: a unique-key
 // violation surfaces as `name_conflict` (the caller words the details), anything else as-is.
+import type { ProviderName } from '../domain/providers.js'
 import type { EntrySource, OwnerRef, Role, Team, User } from '../domain/types.js'
 
 export type Engine = 'sqlite' | 'postgres'
@@ -230,6 +231,58 @@ export interface ConsumerRecord {
   readonly lastResolvedRevision: number
 }
 
+// ---- AI provider connections (SPEC.md §1.5) ----
+
+export interface ProviderConnectionRecord {
+  readonly id: string
+  readonly ownerId: string
+  readonly provider: ProviderName
+  readonly label: string
+  /** `custom` only; the known providers' base URLs come from the server's configuration. */
+  readonly baseUrl: string | null
+  /** The current key version: the newest row of provider_key_versions. */
+  readonly version: number
+  readonly hint: string | null
+  /** The last `test`: null until tested. */
+  readonly lastTestOk: boolean | null
+  readonly lastTestedAt: string | null
+  readonly createdAt: string
+  readonly updatedAt: string
+}
+
+export interface ProviderConnectionPatch {
+  readonly label?: string
+  readonly baseUrl?: string | null
+  readonly version?: number
+  readonly hint?: string | null
+  readonly lastTestOk?: boolean | null
+  readonly lastTestedAt?: string | null
+  readonly updatedAt: string
+}
+
+export interface ProviderAttachmentRecord {
+  readonly id: string
+  readonly environmentId: string
+  readonly connectionId: string
+  /** The connection's provider: at most one attachment per provider per environment. */
+  readonly provider: ProviderName
+  readonly updatedRevision: number
+  readonly createdAt: string
+}
+
+/** An attachment with its connection, for listings and resolve. */
+export interface AttachedProviderRecord extends ProviderAttachmentRecord {
+  readonly connection: ProviderConnectionRecord
+}
+
+/** Where a connection is attached, for `still_linked` and key changes. */
+export interface ProviderAttachmentPlace {
+  readonly attachmentId: string
+  readonly environmentId: string
+  readonly environmentName: string
+  readonly ownerName: string
+}
+
 export interface Store {
   readonly engine: Engine
 
@@ -411,4 +464,34 @@ export interface Store {
   upsertConsumer(consumer: ConsumerRecord): Promise<void>
   /** Consumers of the environment that resolved at or after `since`, newest first. */
   listConsumers(environmentId: string, since: string): Promise<ConsumerRecord[]>
+
+  // ---- AI provider connections (SPEC.md §1.5) ----
+  insertProviderConnection(connection: ProviderConnectionRecord): Promise<void>
+  findProviderConnection(id: string): Promise<ProviderConnectionRecord | undefined>
+  /** In creation order. */
+  listProviderConnections(ownerId: string): Promise<ProviderConnectionRecord[]>
+  updateProviderConnection(id: string, patch: ProviderConnectionPatch): Promise<void>
+  /** Deletes the connection and its key versions; `still_linked` while it is attached. */
+  deleteProviderConnection(id: string): Promise<void>
+  /** Versions share SecretVersionRecord's shape; `secretId` is the connection's id and `name`
+   *  its provider (both part of the ciphertext's AAD). */
+  insertProviderKeyVersion(version: SecretVersionRecord): Promise<void>
+  findProviderKeyVersion(
+    connectionId: string,
+    version: number,
+  ): Promise<SecretVersionRecord | undefined>
+  /** Newest first. */
+  listProviderKeyVersions(connectionId: string): Promise<SecretVersionRecord[]>
+  pruneProviderKeyVersions(connectionId: string, keep: number): Promise<void>
+
+  /** `name_conflict` when the connection is attached already; `provider_conflict` when the
+   *  environment has a connection of the same provider. */
+  insertProviderAttachment(attachment: ProviderAttachmentRecord): Promise<void>
+  /** Attachments with their connections, ordered by provider. */
+  listProviderAttachments(environmentId: string): Promise<AttachedProviderRecord[]>
+  /** Returns false when there was no such attachment. */
+  deleteProviderAttachment(environmentId: string, connectionId: string): Promise<boolean>
+  updateProviderAttachmentRevision(attachmentId: string, updatedRevision: number): Promise<void>
+  /** Every environment the connection is attached to, ordered by owner/name. */
+  listAttachmentsOfConnection(connectionId: string): Promise<ProviderAttachmentPlace[]>
 }

@@ -185,6 +185,39 @@ async function hubOf(f: Fixture, scope: 'personal' | 'team'): Promise<string> {
 const envRead = (status: number) => ({ personal: personalOwner(status), team: teamRead(status) })
 const envWrite = (status: number) => ({ personal: personalOwner(status), team: teamWrite(status) })
 
+/** A fresh provider connection of the scope (custom, pointing at a closed port: a test of it
+ *  answers ok: false at once, without the network). */
+async function newConnection(f: Fixture, scope: 'personal' | 'team'): Promise<string> {
+  const reply = await ok(
+    f.api.as(creatorOf(f, scope).token).post('/api/v1/providers', {
+      provider: 'custom',
+      apiKey: 'sk-authz',
+      baseUrl: 'http://127.0.0.1:1/v1',
+      ...(scope === 'team' ? { teamId: f.team.id } : {}),
+    }),
+    201,
+  )
+  return reply.body.data.id as string
+}
+const byConnectionScope = (
+  route: string,
+  build: (id: string) => Call,
+  expected: { personal: Record<Role, number>; team: Record<Role, number> },
+): Row[] =>
+  SCOPES.map((scope) => ({
+    route,
+    variant: `${scope} connection`,
+    call: async (f) => build(await newConnection(f, scope)),
+    expect: expected[scope],
+  }))
+/** A fresh environment of the scope, so attachments of earlier rows cannot conflict. */
+const freshEnvironmentOf = (f: Fixture, scope: 'personal' | 'team'): Promise<string> =>
+  newEnvironment(
+    f.api,
+    creatorOf(f, scope),
+    scope === 'personal' ? f.users.owner.username : f.team.slug,
+  )
+
 const ROWS: Row[] = [
   // Global secrets (SPEC.md §3.2): every user has a personal scope of their own.
   {
@@ -486,6 +519,73 @@ const ROWS: Row[] = [
     async (f, scope) => ({
       path: `${await hubOf(f, scope)}/variables/${await newEntry(f, scope, 'variables')}`,
     }),
+    envWrite(204),
+  ),
+
+  // AI provider connections (SPEC.md §1.5, §3.6): like global secrets; attachments like links.
+  {
+    route: 'GET /api/v1/providers',
+    variant: 'own personal scope',
+    call: () => ({ path: '/api/v1/providers' }),
+    expect: anyUser(200),
+  },
+  {
+    route: 'GET /api/v1/providers',
+    variant: 'team scope',
+    call: (f) => ({ path: `/api/v1/providers?teamId=${f.team.id}` }),
+    expect: teamRead(200),
+  },
+  {
+    route: 'POST /api/v1/providers',
+    variant: 'own personal scope',
+    call: () => ({ path: '/api/v1/providers', body: { provider: 'openai', apiKey: 'sk-authz' } }),
+    expect: anyUser(201),
+  },
+  {
+    route: 'POST /api/v1/providers',
+    variant: 'team scope',
+    call: (f) => ({
+      path: '/api/v1/providers',
+      body: { provider: 'openai', apiKey: 'sk-authz', teamId: f.team.id },
+    }),
+    expect: teamWrite(201),
+  },
+  ...byConnectionScope(
+    'PATCH /api/v1/providers/{id}',
+    (id) => ({ path: `/api/v1/providers/${id}`, body: { label: 'changed' } }),
+    { personal: personalOwner(200), team: teamWrite(200) },
+  ),
+  ...byConnectionScope(
+    'DELETE /api/v1/providers/{id}',
+    (id) => ({ path: `/api/v1/providers/${id}` }),
+    { personal: personalOwner(204), team: teamWrite(204) },
+  ),
+  ...byConnectionScope(
+    'POST /api/v1/providers/{id}/test',
+    (id) => ({ path: `/api/v1/providers/${id}/test` }),
+    { personal: personalOwner(200), team: teamWrite(200) },
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/providers',
+    (_, __, base) => ({ path: `${base}/providers` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/providers',
+    async (f, scope) => ({
+      path: `${await freshEnvironmentOf(f, scope)}/providers`,
+      body: { connectionId: await newConnection(f, scope) },
+    }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environments/{owner}/{env}/providers/{connectionId}',
+    async (f, scope) => {
+      const base = await freshEnvironmentOf(f, scope)
+      const connectionId = await newConnection(f, scope)
+      await ok(f.api.as(creatorOf(f, scope).token).post(`${base}/providers`, { connectionId }), 201)
+      return { path: `${base}/providers/${connectionId}` }
+    },
     envWrite(204),
   ),
 

@@ -10,6 +10,7 @@ import {
 import { CofferError } from '../../domain/errors.js'
 import * as initial from './001-initial.js'
 import * as environments from './002-environments.js'
+import * as providers from './003-providers.js'
 
 export interface MigrationTraits {
   /** The type of byte columns (ciphertexts, wrapped keys). */
@@ -25,6 +26,7 @@ export interface VersionedMigration {
 export const MIGRATIONS: readonly VersionedMigration[] = [
   { name: '001-initial', up: initial.up },
   { name: '002-environments', up: environments.up },
+  { name: '003-providers', up: providers.up },
 ]
 
 /** Where Kysely records applied migrations (in the store's schema on PostgreSQL). */
