@@ -51,8 +51,8 @@ export function createRuntimeTokenService(deps: ServiceDeps, environments: Envir
    *  this cache cannot go wrong; it saves a query on every runtime request. */
   const ownerOfEnvironment = new Map<string, string>()
 
-  /** Inside a transaction, pass its `tx`: on SQLite a query on `store` waits for the
-   *  transaction to end, so asking `store` from within one never returns. */
+  /** Inside a transaction pass `tx`: on SQLite the root store waits for the one connection the
+   *  transaction holds, so a root query there never returns. */
   async function lastResolved(
     environmentId: string,
     from: Store = store,
@@ -235,7 +235,6 @@ export function createRuntimeTokenService(deps: ServiceDeps, environments: Envir
         await audit(tx, visible, actor, 'env.token.rotate', token, context, {
           graceSeconds: grace,
         })
-        // Regression: asking `store` here hung the rotate on SQLite (coffer env token rotate).
         const resolved = (await lastResolved(visible.environment.id, tx)).get(id) ?? null
         // Security: SPEC.md §1 — the new string leaves the server here, once.
         return { ...view(token, resolved), token: issued.token }
