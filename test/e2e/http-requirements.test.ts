@@ -92,6 +92,17 @@ describe.each(engines)('environment requirements over HTTP (%s)', (engine) => {
     expect(await storedOf(base)).toBeNull()
   })
 
+  it('moves the revision once when the same requirements arrive concurrently', async () => {
+    const { me, base } = await withEnvironment()
+    const before = await revisionOf(me, base)
+    const body = { secrets: [{ key: 'SAME' }] }
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => me.put(`${base}/requirements`, body)),
+    )
+    expect(replies.map((r) => r.status)).toEqual(Array(8).fill(200))
+    expect(await revisionOf(me, base)).toBe(before + 1)
+  })
+
   it('accepts the YAML of a coffer.yaml under every YAML media type', async () => {
     for (const type of ['application/yaml', 'text/yaml', 'application/x-yaml; charset=utf-8']) {
       const { me, base } = await withEnvironment()

@@ -33,13 +33,11 @@ export async function startFakeProvider(validKey: string): Promise<FakeProvider>
       : req.headers.authorization === `Bearer ${validKey}`
     if (!good) {
       // Real providers sometimes quote part of the key they refused: Coffer must not relay it.
-      res
-        .writeHead(401, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            error: { message: `Incorrect API key provided: ${String(req.headers.authorization)}` },
-          }),
-        )
+      res.writeHead(401, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          error: { message: `Incorrect API key provided: ${String(req.headers.authorization)}` },
+        }),
+      )
       return
     }
     res
