@@ -20,12 +20,12 @@ import type { Actor, Entry, OwnerRef, RequestContext } from '../domain/types.js'
 import { hintOf, parseValue } from '../domain/values.js'
 import type {
   AttachedProviderRecord,
-  EnvironmentRecord,
   ProviderConnectionRecord,
   SecretVersionRecord,
   Store,
 } from '../store/store.js'
 import { auditActorOf, recordAudit } from './audit.js'
+import type { DataKeys } from './data-keys.js'
 import { isoNow, type ServiceDeps } from './deps.js'
 import type { EnvironmentPath } from './entries.js'
 import { environmentRef, type EnvironmentService, type VisibleEnvironment } from './environments.js'
@@ -251,22 +251,8 @@ export function createProviderService(
     return { ...record, ciphertext: seal(dataKey, plaintext, keyAad(owner.id, record)) }
   }
 
-  /** The connection's current key, opened. Throws `integrity_error` when it does not open. */
-  async function openKey(
-    tx: Store,
-    ownerId: string,
-    connection: ProviderConnectionRecord,
-  ): Promise<Redacted> {
-    const version = await tx.findProviderKeyVersion(connection.id, connection.version)
-    if (!version) {
-      throw new CofferError(
-        'integrity_error',
-        'A provider connection has no stored key; the database may have been modified',
-      )
-    }
-    const dataKey = await deps.dataKeys.get(tx, ownerId)
-    return Redacted.of(open(dataKey, version.ciphertext, keyAad(ownerId, version)).toString('utf8'))
-  }
+  const openKey = (tx: Store, ownerId: string, connection: ProviderConnectionRecord) =>
+    openProviderKey(tx, deps.dataKeys, ownerId, connection)
 
   function newKeyVersion(
     connection: Pick<ProviderConnectionRecord, 'id' | 'provider'>,
@@ -691,27 +677,49 @@ export function createProviderService(
         )
       })
     },
-
-    /** For resolve: every name the environment's attached providers inject, with its value
-     *  (keys opened, `custom`'s base URL as OPENAI_BASE_URL). Run it in resolve's transaction
-     *  or snapshot; attachments and key changes move the revision, so a per-revision cache of
-     *  the result stays correct. Throws `integrity_error` when a key does not open. */
-    async resolveEntries(
-      tx: Store,
-      environment: EnvironmentRecord,
-      ownerId: string,
-    ): Promise<ProviderEntry[]> {
-      const entries: ProviderEntry[] = []
-      for (const attached of await tx.listProviderAttachments(environment.id)) {
-        const key = await openKey(tx, ownerId, attached.connection)
-        for (const { name, carries } of INJECTED[attached.provider]) {
-          const value = carries === 'key' ? key : Redacted.of(attached.connection.baseUrl ?? '')
-          entries.push({ name, source: 'provider', id: attached.id, value })
-        }
-      }
-      return entries
-    },
   }
+}
+
+/** The connection's current key, opened. Throws `integrity_error` when it does not open. */
+async function openProviderKey(
+  store: Store,
+  dataKeys: DataKeys,
+  ownerId: string,
+  connection: ProviderConnectionRecord,
+): Promise<Redacted> {
+  const version = await store.findProviderKeyVersion(connection.id, connection.version)
+  if (!version) {
+    throw new CofferError(
+      'integrity_error',
+      'A provider connection has no stored key; the database may have been modified',
+    )
+  }
+  const dataKey = await dataKeys.get(store, ownerId)
+  return Redacted.of(open(dataKey, version.ciphertext, keyAad(ownerId, version)).toString('utf8'))
+}
+
+/**
+ * For resolve (SPEC.md §1.5, §3.7): every name the environment's attached providers inject,
+ * with its value — the key, and for `custom` its base URL as OPENAI_BASE_URL. Each entry's id is
+ * its attachment's. Attaching, detaching and a new key or base URL all move the revision, so a
+ * per-revision cache of the result stays correct. Throws `integrity_error` when a key does not
+ * open under its row's AAD.
+ */
+export async function readProviderEntries(
+  store: Store,
+  dataKeys: DataKeys,
+  ownerId: string,
+  environmentId: string,
+): Promise<ProviderEntry[]> {
+  const entries: ProviderEntry[] = []
+  for (const attached of await store.listProviderAttachments(environmentId)) {
+    const key = await openProviderKey(store, dataKeys, ownerId, attached.connection)
+    for (const { name, carries } of INJECTED[attached.provider]) {
+      const value = carries === 'key' ? key : Redacted.of(attached.connection.baseUrl ?? '')
+      entries.push({ name, source: 'provider', id: attached.id, value })
+    }
+  }
+  return entries
 }
 
 /** `scheme://host:port` of a base URL, for details (never a path that might carry a token). */
