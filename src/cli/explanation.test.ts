@@ -87,6 +87,27 @@ describe('explainEnvironment', () => {
     ])
   })
 
+  it('explains attached providers: each injected name, ranked with linked secrets', () => {
+    const { names } = explainEnvironment({
+      secrets: [direct('OPENAI_API_KEY')],
+      variables: [variable('OPENAI_BASE_URL')],
+      requirements: null,
+      providers: [{ id: 'p-custom', names: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'] }],
+    })
+    expect(names.map((n) => [n.name, n.winner, n.shadowed])).toEqual([
+      [
+        'OPENAI_API_KEY',
+        { source: 'direct', id: 'd-OPENAI_API_KEY' },
+        [{ source: 'provider', id: 'p-custom' }],
+      ],
+      [
+        'OPENAI_BASE_URL',
+        { source: 'provider', id: 'p-custom' },
+        [{ source: 'variable', id: 'v-OPENAI_BASE_URL' }],
+      ],
+    ])
+  })
+
   it('treats an empty requirements list as none', () => {
     const explanation = explainEnvironment(
       { secrets: [direct('KEY')], variables: [], requirements: [] },

@@ -17,6 +17,12 @@ export interface ListedVariable {
   readonly name: string
 }
 
+/** The fields of `GET …/providers` items that explaining needs: each injects its names. */
+export interface ListedProvider {
+  readonly id: string
+  readonly names: readonly string[]
+}
+
 export interface ExplainedEntry {
   readonly source: EntrySource
   /** The entry's id in the environment (direct secret, link or variable). */
@@ -54,6 +60,8 @@ export function explainEnvironment(
     readonly secrets: readonly ListedSecret[]
     readonly variables: readonly ListedVariable[]
     readonly requirements: readonly Requirement[] | null
+    /** Attached provider connections (SPEC.md §1.5); they rank with linked secrets. */
+    readonly providers?: readonly ListedProvider[]
   },
   asked: readonly string[] = [],
 ): Explanation {
@@ -64,6 +72,9 @@ export function explainEnvironment(
       if (s.secretId !== undefined) linkedSecret.set(s.id, s.secretId)
       return { name: s.name, source: s.type, id: s.id }
     }),
+    ...(listings.providers ?? []).flatMap((p) =>
+      p.names.map((name): Entry => ({ name, source: 'provider', id: p.id })),
+    ),
   ]
   // An empty list declares nothing (the server stores it as none), so it filters nothing.
   const manifest: Manifest | undefined =

@@ -82,6 +82,15 @@ describe.each(engines)('coffer provider (%s)', (engine) => {
     expect(attached.stdout).toBe(`Attached openai (Main) to ${ref}: injects OPENAI_API_KEY\n`)
     const inEnv = ok(await me.run(['env', 'provider', 'list', ref]))
     expect(inEnv.stdout).toContain('OPENAI_API_KEY')
+    // `coffer explain` counts the provider's names among the entries.
+    const explained = JSON.parse(
+      ok(await me.run(['explain', ref, 'OPENAI_API_KEY', '--json'])).stdout,
+    ) as { names: { name: string; winner: { source: string } }[] }
+    expect(explained.names[0]).toMatchObject({
+      name: 'OPENAI_API_KEY',
+      status: 'injected',
+      winner: { source: 'provider' },
+    })
 
     // Deleting while attached: a conflict (exit 5) naming the environment.
     const refused = expectExit(await me.run(['provider', 'delete', id]), 5)

@@ -15,6 +15,7 @@ import { formatTable } from '../output.js'
 import { getRequirements } from './env-status.js'
 import { listEntries } from './env-secret.js'
 import { listVariables } from './env-var.js'
+import { listAttachedProviders } from './provider.js'
 
 export async function explain(
   args: { environment: string; names: readonly string[] },
@@ -32,7 +33,15 @@ export async function explain(
       throw error
     },
   )
-  const explanation = explainEnvironment({ secrets, variables, requirements }, args.names)
+  // The same tolerance for a server without provider routes.
+  const providers = await listAttachedProviders(api, shown).catch((error: unknown) => {
+    if (error instanceof CofferError && error.code === 'not_found') return []
+    throw error
+  })
+  const explanation = explainEnvironment(
+    { secrets, variables, requirements, providers },
+    args.names,
+  )
   deps.output.result({ environment: shown, ...explanation }, () =>
     explanation.names.length === 0
       ? `${shown} has no entries and no requirements.`
