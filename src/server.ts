@@ -59,6 +59,8 @@ export async function startServer(
       { providers: config.providers },
     )
 
+    // Long polls hear of revision moves from here on (PostgreSQL: LISTEN across replicas).
+    await services.revisions.start()
     const bootstrap = await services.accounts.bootstrap(config.bootstrapAdminPassword)
     if (bootstrap.generatedPassword !== undefined) {
       // Printed once, to stderr, outside the log stream: it must not end up in log storage.
@@ -94,10 +96,13 @@ export async function startServer(
     return {
       url,
       async close() {
+        // Long polls answer now (with the revision they know) instead of holding the close.
+        await services.revisions.close()
         await new Promise<void>((resolve) => {
           server.close(() => resolve())
           server.closeIdleConnections()
         })
+        await services.resolve.drain()
         await store.close()
         logger.flush()
       },

@@ -18,6 +18,7 @@ import { registerImportRoutes } from './routes/imports.js'
 import { acceptsYamlBody, registerRequirementsRoutes } from './routes/requirements.js'
 import { registerOperationsRoutes } from './routes/operations.js'
 import { registerProviderRoutes } from './routes/providers.js'
+import { registerRuntimeRoutes } from './routes/runtime.js'
 import { registerSecretRoutes } from './routes/secrets.js'
 import { registerTeamRoutes } from './routes/teams.js'
 
@@ -101,6 +102,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
   registerEnvironmentsHubRoutes(app, services)
   registerAuditRoutes(app, services)
   registerProviderRoutes(app, services)
+  registerRuntimeRoutes(app, services)
   registerDocs(app)
 
   app.notFound(() => {

@@ -20,6 +20,12 @@ const PUBLIC_PATHS = new Set([
   '/api/v1/openapi.json',
 ])
 
+/** The only routes a runtime token (`cft_…`) may call (SPEC.md §1 "Runtime tokens and sync"). */
+const RUNTIME_ROUTES: readonly (readonly [string, RegExp])[] = [
+  ['POST', /^\/api\/v1\/environments\/[^/]+\/[^/]+\/resolve\/*$/],
+  ['GET', /^\/api\/v1\/environments\/[^/]+\/[^/]+\/revision\/*$/],
+]
+
 export function authentication(services: Services): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path.replace(/\/+$/, ''))) {
@@ -36,7 +42,23 @@ export function authentication(services: Services): MiddlewareHandler<AppEnv> {
           { param: 'header.authorization' },
         )
       }
-      c.set('actor', await services.accounts.authenticate(match[1], 'token'))
+      const token = match[1]
+      if (token.startsWith('cft_')) {
+        const actor = await services.runtimeTokens.authenticate(token)
+        // Security: defence in depth. scopes.ts decides (a runtime token may resolve and watch its
+        // own environment only); this gate also keeps runtime tokens away from every other route
+        // before its request is even validated, including routes added later.
+        if (
+          !RUNTIME_ROUTES.some(([method, path]) => c.req.method === method && path.test(c.req.path))
+        )
+          throw new CofferError(
+            'forbidden',
+            'A runtime token can only resolve and watch its own environment',
+          )
+        c.set('actor', actor)
+        return next()
+      }
+      c.set('actor', await services.accounts.authenticate(token, 'token'))
       return next()
     }
     const session = getCookie(c, SESSION_COOKIE)

@@ -253,6 +253,10 @@ export const Variable = z
     value: z.string(),
     description: z.string(),
     updatedRevision: z.number().int(),
+    synced: z.boolean().nullable().openapi({
+      description:
+        'Listings: every consumer of the last 7 days resolved at or after updatedRevision (null: none)',
+    }),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })
@@ -319,3 +323,96 @@ export const HubLink = z
   })
   .openapi('HubLink')
 export const HubLinkRequest = z.strictObject({}).openapi('HubLinkRequest')
+// Runtime tokens, resolve, status, revision (SPEC.md §1 "Runtime tokens and sync", §3.3, §3.6, §3.7)
+export const RuntimeToken = z
+  .object({
+    id: Id,
+    name: z.string(),
+    createdAt: Timestamp,
+    expiresAt: Timestamp.nullable(),
+    lastUsedAt: Timestamp.nullable(),
+    lastResolvedRevision: z.number().int().nullable(),
+  })
+  .openapi('RuntimeToken')
+export const IssuedRuntimeToken = RuntimeToken.extend({
+  token: z.string().openapi({ description: 'Shown once: `cft_` + 43 base64url characters' }),
+}).openapi('IssuedRuntimeToken')
+export const CreateRuntimeTokenRequest = z
+  .strictObject({
+    name: z.string(),
+    expiresInSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(10 * 365 * 24 * 60 * 60)
+      .optional(),
+  })
+  .openapi('CreateRuntimeTokenRequest')
+export const RotateRuntimeTokenRequest = z
+  .strictObject({
+    graceSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .optional()
+      .openapi({ description: 'The old string keeps working this long (default 0: stops now)' }),
+  })
+  .openapi('RotateRuntimeTokenRequest')
+const Source = z.enum(['variable', 'linked', 'direct', 'provider'])
+export const ResolveRequest = z
+  .strictObject({
+    requirements: z
+      .strictObject({
+        secrets: z.array(
+          z.strictObject({
+            key: z.string(),
+            optional: z.boolean().optional(),
+            description: z.string().optional(),
+          }),
+        ),
+      })
+      .optional()
+      .openapi({ description: 'Replaces the stored requirements for this request' }),
+  })
+  .openapi('ResolveRequest')
+export const Resolved = z
+  .object({
+    revision: z.number().int(),
+    values: z.record(z.string(), z.string()),
+    sources: z.record(z.string(), Source),
+  })
+  .openapi('Resolved')
+export const EnvironmentStatus = z
+  .object({
+    revision: z.number().int(),
+    requirements: Requirements,
+    missingRequired: z.array(z.string()),
+    consumers: z.array(
+      z.object({
+        kind: z.enum(['user', 'runtime']),
+        id: z.string(),
+        name: z.string(),
+        lastResolvedAt: Timestamp,
+        lastResolvedRevision: z.number().int(),
+        synced: z.boolean().openapi({ description: 'Its last resolve saw the current revision' }),
+      }),
+    ),
+  })
+  .openapi('EnvironmentStatus')
+export const RevisionQuery = z.object({
+  after: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({ description: 'Answer as soon as the revision exceeds this (absent: at once)' }),
+  waitSeconds: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(60)
+    .default(30)
+    .openapi({ description: 'How long to wait at most (0–60, default 30)' }),
+})
+export const Revision = z.object({ revision: z.number().int() }).openapi('Revision')

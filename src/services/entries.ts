@@ -8,6 +8,7 @@ import { CofferError } from '../domain/errors.js'
 import { parseSecretName } from '../domain/names.js'
 import { Redacted } from '../domain/redacted.js'
 import type { Actor, EntrySource, OwnerRef, RequestContext } from '../domain/types.js'
+import { entrySynced, syncWindowStart } from '../domain/sync.js'
 import { hintOf, parseDescription, parseValue } from '../domain/values.js'
 import type {
   DirectSecretRecord,
@@ -48,6 +49,8 @@ export interface VariableView {
   readonly value: string
   readonly description: string
   readonly updatedRevision: number
+  /** Listings only (SPEC.md §1 "Runtime tokens and sync"); null elsewhere. */
+  readonly synced: boolean | null
   readonly createdAt: string
   readonly updatedAt: string
 }
@@ -96,6 +99,7 @@ export const variableView = (variable: VariableRecord): VariableView => ({
   value: variable.value,
   description: variable.description,
   updatedRevision: variable.updatedRevision,
+  synced: null,
   createdAt: variable.createdAt,
   updatedAt: variable.updatedAt,
 })
@@ -345,12 +349,33 @@ export function createEntryService(
   const { store } = deps
   const { writable, claim, reclaim, audit, directSecret, variable, writeVersion } = writer
 
+  /** Per entry: have the consumers of the last 7 days seen its last change? */
+  async function syncOf(
+    environmentId: string,
+  ): Promise<(updatedRevision: number) => boolean | null> {
+    const now = deps.now()
+    const consumers = await store.listConsumers(environmentId, syncWindowStart(now))
+    return (updatedRevision) => entrySynced(updatedRevision, consumers, now)
+  }
+
   async function allSecrets(actor: Actor, path: EnvironmentPath): Promise<EntryView[]> {
     const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
+    const synced = await syncOf(environment.id)
     return [
       ...(await store.listDirectSecrets(environment.id)).map(directView),
       ...(await store.listLinks(environment.id)).map(linkedView),
-    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    ]
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map((item) => ({ ...item, synced: synced(item.updatedRevision) }))
+  }
+
+  async function allVariables(actor: Actor, path: EnvironmentPath): Promise<VariableView[]> {
+    const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
+    const synced = await syncOf(environment.id)
+    return (await store.listVariables(environment.id)).map((variable) => ({
+      ...variableView(variable),
+      synced: synced(variable.updatedRevision),
+    }))
   }
 
   return {
@@ -366,10 +391,7 @@ export function createEntryService(
     /** The whole list, unpaged (the seed-compatible routes, SPEC.md §3.8). */
     allSecrets,
 
-    async allVariables(actor: Actor, path: EnvironmentPath): Promise<VariableView[]> {
-      const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      return (await store.listVariables(environment.id)).map(variableView)
-    },
+    allVariables,
 
     async createSecret(
       actor: Actor,
@@ -715,8 +737,7 @@ export function createEntryService(
       path: EnvironmentPath,
       query: { limit: number; cursor?: string | undefined },
     ): Promise<Paged<VariableView>> {
-      const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      return pageByName((await store.listVariables(environment.id)).map(variableView), query)
+      return pageByName(await allVariables(actor, path), query)
     },
 
     async createVariable(

@@ -52,11 +52,30 @@ export function createEnvironmentService(deps: ServiceDeps) {
     actor: Actor,
     ownerName: string,
     name: string,
-    action: 'env.read' | 'env.write',
+    action: 'env.read' | 'env.write' | 'env.resolve' | 'env.watch',
     tx: Store = store,
   ): Promise<VisibleEnvironment> {
     const what = `environment ${environmentRef(ownerName, name)}`
     const found = await tx.findOwnerByName(ownerName)
+    if (actor.kind === 'runtime') {
+      // Security: a runtime token sees its own environment only; any other environment, of its
+      // owner or not, answers exactly as an unknown one. On its own, scopes.ts decides (403
+      // for everything but resolve and watch).
+      const environment =
+        found?.id === actor.ownerId && isEnvironmentName(name)
+          ? await tx.findEnvironmentByName(found.id, name)
+          : undefined
+      if (!found || environment?.id !== actor.environmentId) {
+        throw new CofferError('not_found', `The ${what} was not found`, { param: 'path.env' })
+      }
+      assertAllowed(
+        actor,
+        action,
+        { kind: 'environment', owner: found, environmentId: environment.id },
+        { what, param: 'path.env' },
+      )
+      return { environment, owner: found }
+    }
     const owner: OwnerRef = found ?? { kind: 'team', id: '', name: ownerName }
     // Security: an invisible owner answers exactly as an unknown one (same code, words, param).
     assertAllowed(actor, 'env.read', { kind: 'owner', owner }, { what, param: 'path.owner' })

@@ -8,6 +8,10 @@ import { createEnvironmentsHubService } from './environmentshub.js'
 import { createImportService } from './imports.js'
 import { createProviderService, type ProviderOptions } from './providers.js'
 import { createRequirementsService } from './requirements.js'
+import { createResolveService } from './resolve.js'
+import { createRevisionNotifier } from './revision-notifier.js'
+import { createRuntimeTokenService } from './runtime-tokens.js'
+import { createStatusService } from './status.js'
 import { createSecretService } from './secrets.js'
 import { createTeamService } from './teams.js'
 
@@ -31,6 +35,11 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     environmentsHub: createEnvironmentsHubService(deps, environments, entries),
     audit: createAuditService(deps),
     providers: createProviderService(deps, environments, options.providers),
+    // Runtime tokens, resolve, status and long polls (issue #5)
+    runtimeTokens: createRuntimeTokenService(deps, environments),
+    resolve: createResolveService(deps, environments),
+    status: createStatusService(deps, environments),
+    revisions: createRevisionNotifier(deps.store),
     /** Readiness: the database answers and every migration is applied. */
     checkReady: () => deps.store.checkReady(),
   }

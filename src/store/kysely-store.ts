@@ -34,6 +34,8 @@ import type {
   OwnerKeyRecord,
   PersonalTokenRecord,
   ProviderConnectionRecord,
+  RevisionChange,
+  RevisionListener,
   RuntimeTokenRecord,
   SecretRecord,
   SecretVersionRecord,
@@ -50,6 +52,61 @@ export interface StoreTraits {
   readonly isForeignKeyViolation: (error: unknown) => boolean
   /** Serializes writers of one owner until `tx` ends; `tx` is always a transaction. */
   readonly lockOwner: (tx: Kysely<Database>, ownerId: string) => Promise<void>
+  /** Tells other replicas about a revision move, inside the transaction (PostgreSQL: pg_notify,
+   *  which the database delivers at commit). Absent on SQLite: one process per database file. */
+  readonly notifyRevision?: (tx: Kysely<Database>, change: RevisionChange) => Promise<void>
+  /** Starts listening for other replicas' revision moves; resolves once listening, with the
+   *  function that stops. `onChange(null)`: notifications may have been lost (reconnected). */
+  readonly listenRevisions?: (
+    onChange: (change: RevisionChange | null) => void,
+  ) => Promise<() => Promise<void>>
+}
+
+/** Fans revision moves out to this store's subscribers (long polls). */
+class RevisionBus {
+  private readonly listeners = new Set<RevisionListener>()
+  private listening: Promise<() => Promise<void>> | undefined
+  private readonly traits: StoreTraits
+
+  constructor(traits: StoreTraits) {
+    this.traits = traits
+  }
+
+  emit(change: RevisionChange | null): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change)
+      } catch {
+        // A listener's failure must not keep the others from hearing, nor fail a commit.
+      }
+    }
+  }
+
+  async subscribe(listener: RevisionListener): Promise<() => void> {
+    this.listeners.add(listener)
+    if (this.traits.listenRevisions) {
+      this.listening ??= this.traits.listenRevisions((change) => {
+        this.emit(change)
+      })
+      try {
+        await this.listening
+      } catch (error) {
+        this.listening = undefined
+        this.listeners.delete(listener)
+        throw error
+      }
+    }
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.listeners.clear()
+    const listening = this.listening
+    this.listening = undefined
+    if (listening) await (await listening.catch(() => () => Promise.resolve()))()
+  }
 }
 
 /** The `code` a driver puts on its errors (better-sqlite3: `SQLITE_…`, pg: SQLSTATE, node: `E…`). */
@@ -60,10 +117,22 @@ export function driverErrorCode(error: unknown): string | undefined {
 
 export function createKyselyStore(db: Kysely<Database>, traits: StoreTraits): Store {
   let closing: Promise<void> | undefined
-  return storeOn(db, traits, {
-    transaction: (work) =>
-      db.transaction().execute((trx) => work(storeOn(trx, traits, JOINED_SCOPE))),
-    close: () => (closing ??= db.destroy()),
+  const bus = new RevisionBus(traits)
+  return storeOn(db, traits, bus, {
+    async transaction(work) {
+      const committed: RevisionChange[] = []
+      const result = await db
+        .transaction()
+        .execute((trx) => work(storeOn(trx, traits, bus, joinedScope(committed))))
+      // Only now are the moves visible to others: tell this process's listeners.
+      for (const change of committed) bus.emit(change)
+      return result
+    },
+    close: () =>
+      (closing ??= (async () => {
+        await bus.stop()
+        await db.destroy()
+      })()),
   })
 }
 
@@ -71,14 +140,17 @@ export function createKyselyStore(db: Kysely<Database>, traits: StoreTraits): St
 interface Scope {
   readonly transaction: <T>(work: (tx: Store) => Promise<T>, self: Store) => Promise<T>
   readonly close: () => Promise<void>
+  /** Inside a transaction: revision moves to announce once it commits. */
+  readonly pendingRevisions?: RevisionChange[]
 }
 
-const JOINED_SCOPE: Scope = {
+const joinedScope = (pendingRevisions: RevisionChange[]): Scope => ({
   // Nested calls join the outer transaction: the work sees the same connection and commits or
   // rolls back with it.
   transaction: (work, self) => work(self),
   close: () => Promise.reject(new Error('close() is for the root store, not a transaction')),
-}
+  pendingRevisions,
+})
 
 const TRUE_FALSE = (value: boolean) => (value ? 1 : 0)
 
@@ -289,7 +361,7 @@ const CLAIM_ATTEMPTS = 3
 /** pg returns count(*) (a bigint) as a string; better-sqlite3 as a number. */
 const count = (row: { n: string | number | bigint } | undefined): number => Number(row?.n ?? 0)
 
-function storeOn(db: Kysely<Database>, traits: StoreTraits, scope: Scope): Store {
+function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, scope: Scope): Store {
   /** Runs `work` atomically: in the current transaction, or in a new one. */
   const atomically = <T>(work: (q: Kysely<Database>) => Promise<T>): Promise<T> =>
     db.isTransaction ? work(db) : db.transaction().execute(work)
@@ -885,6 +957,11 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, scope: Scope): Store
         .returning('revision')
         .executeTakeFirst()
       if (!row) throw new CofferError('not_found', 'The environment does not exist')
+      const change: RevisionChange = { environmentId, revision: row.revision }
+      if (traits.notifyRevision) await traits.notifyRevision(db, change)
+      // In a transaction, listeners hear of it after the commit; outside one, it is committed.
+      if (scope.pendingRevisions) scope.pendingRevisions.push(change)
+      else bus.emit(change)
       return row.revision
     },
 
@@ -1568,6 +1645,7 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, scope: Scope): Store
         ownerName: row.owner_name,
       }))
     },
+    watchRevisions: (listener) => bus.subscribe(listener),
   }
   return store
 }

@@ -1,12 +1,13 @@
 // openPostgresStore: the database for several replicas (SPEC.md §5). pg pool set-up and the
 // PostgreSQL traits; every query lives in kysely-store.ts.
-import { Kysely, PostgresDialect } from 'kysely'
-import { Pool, type PoolConfig } from 'pg'
+import { createHash } from 'node:crypto'
+import { Kysely, PostgresDialect, sql } from 'kysely'
+import { Client, Pool, type PoolConfig } from 'pg'
 import { CofferError } from '../domain/errors.js'
 import { createKyselyStore, driverErrorCode, type StoreTraits } from './kysely-store.js'
 import { migrateToLatest } from './migrations/index.js'
 import type { Database } from './schema.js'
-import type { Store } from './store.js'
+import type { RevisionChange, Store } from './store.js'
 
 export const POSTGRES_TRAITS: StoreTraits = {
   engine: 'postgres',
@@ -59,7 +60,10 @@ export async function openPostgresStore(
     await ensureSchema(pool, schema)
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
     await migrateToLatest(db, { binaryType: 'bytea' }, { migrationTableSchema: schema })
-    return createKyselyStore(db, POSTGRES_TRAITS)
+    return createKyselyStore(db, {
+      ...POSTGRES_TRAITS,
+      ...revisionTraits(connectionConfig(url, options.schema), revisionChannel(schema)),
+    })
   } catch (error) {
     await pool.end().catch(() => undefined)
     throw error
@@ -161,4 +165,76 @@ async function ensureSchema(pool: Pool, schema: string): Promise<void> {
   } catch (error) {
     if (!(await exists())) throw error
   }
+}
+
+// ---- Revision notifications across replicas (SPEC.md §3.7, §5) ----
+
+/** One channel per schema, so servers of other Coffer instances on the same database (other
+ *  schemas, e.g. parallel test runs) are not woken. Channel names are identifiers: ≤ 63 bytes. */
+export function revisionChannel(schema: string): string {
+  const channel = `coffer_revisions_${schema}`
+  return channel.length <= 63
+    ? channel
+    : `coffer_revisions_${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`
+}
+
+const RECONNECT_MS = 1_000
+
+function revisionTraits(
+  config: PoolConfig,
+  channel: string,
+): Pick<StoreTraits, 'notifyRevision' | 'listenRevisions'> {
+  return {
+    // Delivered by PostgreSQL when the transaction commits, and never if it rolls back.
+    notifyRevision: async (tx, change) => {
+      await sql`select pg_notify(${channel}, ${`${change.environmentId}:${change.revision}`})`.execute(
+        tx,
+      )
+    },
+    listenRevisions: async (onChange) => {
+      let stopped = false
+      let client: Client | undefined
+      let retry: NodeJS.Timeout | undefined
+      const connect = async (): Promise<void> => {
+        const next = new Client(config)
+        next.on('error', () => undefined)
+        next.on('notification', (message) => {
+          if (message.channel !== channel) return
+          const change = parseRevisionPayload(message.payload)
+          if (change) onChange(change)
+        })
+        next.on('end', () => {
+          if (stopped) return
+          // Moves committed while we were away went unheard: listeners re-read.
+          onChange(null)
+          retry = setTimeout(() => void reconnect(), RECONNECT_MS)
+        })
+        await next.connect()
+        // `channel` is built from a schema name matching SCHEMA_NAME (or a hex digest).
+        await next.query(`listen "${channel}"`)
+        client = next
+      }
+      const reconnect = async (): Promise<void> => {
+        if (stopped) return
+        try {
+          await connect()
+          onChange(null)
+        } catch {
+          retry = setTimeout(() => void reconnect(), RECONNECT_MS)
+        }
+      }
+      await connect()
+      return async () => {
+        stopped = true
+        clearTimeout(retry)
+        await client?.end().catch(() => undefined)
+      }
+    },
+  }
+}
+
+function parseRevisionPayload(payload: string | undefined): RevisionChange | undefined {
+  const match = /^(c[a-z0-9]{24}):(\d+)$/.exec(payload ?? '')
+  if (!match?.[1] || !match[2]) return undefined
+  return { environmentId: match[1], revision: Number(match[2]) }
 }

@@ -282,6 +282,15 @@ export interface ProviderAttachmentPlace {
   readonly environmentName: string
   readonly ownerName: string
 }
+/** A committed move of an environment's revision (long polls wait for these). */
+export interface RevisionChange {
+  readonly environmentId: string
+  readonly revision: number
+}
+
+/** Called with each committed revision move; `null` when notifications may have been lost
+ *  (a replica's LISTEN connection dropped): listeners then re-read what they wait for. */
+export type RevisionListener = (change: RevisionChange | null) => void
 
 export interface Store {
   readonly engine: Engine
@@ -494,4 +503,10 @@ export interface Store {
   updateProviderAttachmentRevision(attachmentId: string, updatedRevision: number): Promise<void>
   /** Every environment the connection is attached to, ordered by owner/name. */
   listAttachmentsOfConnection(connectionId: string): Promise<ProviderAttachmentPlace[]>
+  // ---- Revision notifications (issue #5: long polls) ----
+  /** Subscribes to committed revision moves: `bumpRevision` in this process (delivered after
+   *  its transaction commits, never before; dropped on rollback) and, on PostgreSQL, in every
+   *  replica on the same database and schema (pg_notify in the transaction + one LISTEN
+   *  connection per store). Resolves once listening; the result unsubscribes. */
+  watchRevisions(listener: RevisionListener): Promise<() => void>
 }

@@ -166,6 +166,15 @@ async function newEntry(
   return reply.body.data.id as string
 }
 
+/** A fresh runtime token of the scope's environment, made by the scope's creator. */
+async function newRuntimeToken(f: Fixture, scope: 'personal' | 'team'): Promise<string> {
+  const reply = await ok(
+    f.api.as(creatorOf(f, scope).token).post(`${f.envs[scope]}/tokens`, { name: 'authz' }),
+    201,
+  )
+  return reply.body.data.id as string
+}
+
 const byEnvScope = (
   route: string,
   build: (f: Fixture, scope: 'personal' | 'team', base: string) => Call | Promise<Call>,
@@ -587,6 +596,47 @@ const ROWS: Row[] = [
       return { path: `${base}/providers/${connectionId}` }
     },
     envWrite(204),
+  ),
+
+  // Runtime tokens, resolve, status, revision (SPEC.md §3.3, §3.6, §3.7): viewers list tokens,
+  // see status and watch; members manage tokens and resolve.
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/tokens',
+    (_, __, base) => ({ path: `${base}/tokens` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/tokens',
+    (_, __, base) => ({ path: `${base}/tokens`, body: { name: 'authz' } }),
+    envWrite(201),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/tokens/{id}/rotate',
+    async (f, scope, base) => ({
+      path: `${base}/tokens/${await newRuntimeToken(f, scope)}/rotate`,
+      body: { graceSeconds: 60 },
+    }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'DELETE /api/v1/environments/{owner}/{env}/tokens/{id}',
+    async (f, scope, base) => ({ path: `${base}/tokens/${await newRuntimeToken(f, scope)}` }),
+    envWrite(204),
+  ),
+  ...byEnvScope(
+    'POST /api/v1/environments/{owner}/{env}/resolve',
+    (_, __, base) => ({ path: `${base}/resolve`, body: {} }),
+    envWrite(200),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/status',
+    (_, __, base) => ({ path: `${base}/status` }),
+    envRead(200),
+  ),
+  ...byEnvScope(
+    'GET /api/v1/environments/{owner}/{env}/revision',
+    (_, __, base) => ({ path: `${base}/revision?after=0&waitSeconds=5` }),
+    envRead(200),
   ),
 
   // Teams (SPEC.md §3.1): viewers read, admins manage members, outsiders see nothing.

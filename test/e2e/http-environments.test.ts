@@ -560,6 +560,7 @@ describe.each(engines)('environments over HTTP (%s)', (engine) => {
         value: 'eu-west-1',
         description: '',
         updatedRevision: expect.any(Number),
+        synced: null,
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
       },

@@ -1,0 +1,359 @@
+// `coffer run` as a process against a live server (SPEC.md §4 "coffer run", §1 requirements):
+// what the child sees, selective injection, missing keys, exit codes, signals, masking, watch,
+// dry runs, the fallback snapshot — and that no value reaches argv or the disk.
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { connect, createServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { createCliHome, expectExit, runCli, startCli, type CliHome } from '../support/cli.js'
+import { Api, adminToken, newUser, uniqueName } from '../support/http.js'
+import { startTestServer, testEngines, type TestServer } from '../support/server.js'
+
+const engines = await testEngines()
+const NODE = process.execPath
+
+/** A child that prints the named variables of its environment as JSON. */
+const PRINT_ENV = `process.stdout.write(JSON.stringify(Object.fromEntries(process.argv.slice(1).map((n) => [n, process.env[n] ?? null]))))`
+
+describe.each(engines)('coffer run (%s)', (engine) => {
+  let server: TestServer
+  let api: Api
+  let admin: string
+  let dir: string
+  let home: CliHome
+
+  beforeAll(async () => {
+    server = await startTestServer(engine)
+    api = new Api(server)
+    admin = await adminToken(api)
+  })
+  afterAll(() => server.stop())
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'coffer-run-cwd-'))
+    home = createCliHome()
+  })
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true })
+    home.remove()
+  })
+
+  /** A user with a personal environment holding a direct secret, a variable and a linked
+   *  global secret; `run` calls the CLI with the user's token in COFFER_TOKEN. */
+  async function environment() {
+    const user = await newUser(api, admin, 'run')
+    const me = api.as(user.token)
+    const name = uniqueName('app')
+    const ref = `${user.username}/${name}`
+    const base = `/api/v1/environments/${ref}`
+    expect((await me.post('/api/v1/environments', { owner: user.username, name })).status).toBe(201)
+    const secrets = {
+      API_KEY: `sk-${uniqueName('direct')}-value`,
+      GLOBAL_TOKEN: `gt-${uniqueName('linked')}-value`,
+    }
+    const direct = await me.post(`${base}/secrets`, { name: 'API_KEY', value: secrets.API_KEY })
+    expect(direct.status, direct.text).toBe(201)
+    expect((await me.post(`${base}/variables`, { name: 'MODE', value: 'production' })).status).toBe(
+      201,
+    )
+    const global = await me.post('/api/v1/secrets/', {
+      name: 'GLOBAL_TOKEN',
+      value: secrets.GLOBAL_TOKEN,
+    })
+    expect(global.status, global.text).toBe(200)
+    expect((await me.post(`${base}/links`, { secretId: global.body.data.id })).status).toBe(201)
+    const env = { COFFER_SERVER: server.url, COFFER_TOKEN: user.token, ...home.env }
+    const run = (args: readonly string[], extra: Record<string, string> = {}) =>
+      runCli(['run', ...args], { env: { ...env, ...extra }, cwd: dir })
+    return { user, me, ref, base, secrets, env, run, directId: direct.body.data.id as string }
+  }
+
+  it('gives the child every resolved name, the resolved values winning over inherited ones', async () => {
+    const { ref, secrets, run } = await environment()
+    const result = expectExit(
+      await run(
+        [
+          '--env',
+          ref,
+          '--',
+          NODE,
+          '-e',
+          PRINT_ENV,
+          'API_KEY',
+          'GLOBAL_TOKEN',
+          'MODE',
+          'COFFER_TOKEN',
+        ],
+        {
+          MODE: 'inherited',
+        },
+      ),
+      0,
+    )
+    expect(JSON.parse(result.stdout)).toEqual({
+      API_KEY: secrets.API_KEY,
+      GLOBAL_TOKEN: secrets.GLOBAL_TOKEN,
+      MODE: 'production',
+      // Security: coffer's own credential does not reach the child.
+      COFFER_TOKEN: null,
+    })
+    expect(result.stderr).not.toContain(secrets.API_KEY)
+
+    const kept = expectExit(
+      await run(['--env', ref, '--no-override', '--', NODE, '-e', PRINT_ENV, 'MODE', 'API_KEY'], {
+        MODE: 'inherited',
+      }),
+      0,
+    )
+    expect(JSON.parse(kept.stdout)).toEqual({ MODE: 'inherited', API_KEY: secrets.API_KEY })
+  })
+
+  it('injects only what coffer.yaml declares, and refuses to start when required keys are missing', async () => {
+    const { ref, secrets, run } = await environment()
+    writeFileSync(
+      join(dir, 'coffer.yaml'),
+      `environment: ${ref}\nrequirements:\n  secrets:\n    - key: API_KEY\n    - key: OPTIONAL_ONE\n      optional: true\n`,
+    )
+    const selective = expectExit(
+      await run(['--', NODE, '-e', PRINT_ENV, 'API_KEY', 'MODE', 'GLOBAL_TOKEN', 'OPTIONAL_ONE']),
+      0,
+    )
+    expect(JSON.parse(selective.stdout)).toEqual({
+      API_KEY: secrets.API_KEY,
+      MODE: null,
+      GLOBAL_TOKEN: null,
+      OPTIONAL_ONE: null,
+    })
+
+    // app.yaml in inference.sh's shape, named with --manifest; the child would leave a marker.
+    writeFileSync(
+      join(dir, 'app.yaml'),
+      'name: agent\nrequirements:\n  secrets:\n    - key: API_KEY\n    - key: MISSING_ONE\n      description: needed\n    - key: MISSING_TWO\n',
+    )
+    const marker = join(dir, 'started')
+    const missing = await run([
+      '--env',
+      ref,
+      '--manifest',
+      'app.yaml',
+      '--',
+      NODE,
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`,
+    ])
+    expectExit(missing, 6)
+    expect(missing.stderr).toMatch(/MISSING_ONE, MISSING_TWO/)
+    expect(existsSync(marker)).toBe(false)
+
+    const dry = await run(['--env', ref, '--manifest', 'app.yaml', '--dry-run'])
+    expectExit(dry, 6)
+    expect(dry.stderr).toMatch(/MISSING_ONE, MISSING_TWO/)
+  })
+
+  it('dry runs print names and sources, never values', async () => {
+    const { ref, secrets, run, env } = await environment()
+    const human = expectExit(await run(['--env', ref, '--dry-run']), 0)
+    expect(human.stdout).toMatch(/API_KEY\s+direct/)
+    expect(human.stdout).toMatch(/GLOBAL_TOKEN\s+linked/)
+    expect(human.stdout).toMatch(/MODE\s+variable/)
+    const json = expectExit(
+      await runCli(['--json', 'run', '--env', ref, '--dry-run'], { env, cwd: dir }),
+      0,
+    )
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      environment: ref,
+      sources: { API_KEY: 'direct', GLOBAL_TOKEN: 'linked', MODE: 'variable' },
+    })
+    for (const output of [human.stdout + human.stderr, json.stdout + json.stderr]) {
+      expect(output).not.toContain(secrets.API_KEY)
+      expect(output).not.toContain(secrets.GLOBAL_TOKEN)
+    }
+  })
+
+  it("exits with the child's code, 128 + signal when it is killed, 127 when it does not exist", async () => {
+    const { ref, run } = await environment()
+    expectExit(await run(['--env', ref, '--', 'sh', '-c', 'exit 3']), 3)
+    expectExit(await run(['--env', ref, '--', 'sh', '-c', 'kill -TERM $$']), 143)
+    const notFound = await run(['--env', ref, '--', 'no-such-program-coffer-test'])
+    expectExit(notFound, 127)
+    expect(notFound.stderr).toMatch(/command not found: no-such-program-coffer-test/)
+  })
+
+  it('forwards signals, exits with the child, leaves no process behind, and keeps values out of argv', async () => {
+    const { ref, env, secrets } = await environment()
+    const pidFile = join(dir, 'child.pid')
+    const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.on('SIGTERM', () => { console.log('got TERM'); process.exit(42) }); console.log('ready'); setInterval(() => {}, 1000)`
+    const running = startCli(['run', '--env', ref, '--', NODE, '-e', script], { env, cwd: dir })
+    await running.waitFor(/ready/)
+    const childPid = Number(readFileSync(pidFile, 'utf8'))
+    for (const pid of [running.pid, childPid]) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      expect(argv).not.toContain(secrets.API_KEY)
+      expect(argv).not.toContain(secrets.GLOBAL_TOKEN)
+    }
+    running.signal('SIGTERM')
+    const result = await running.exited
+    expectExit(result, 42)
+    expect(result.stdout).toContain('got TERM')
+    expect(isAlive(childPid)).toBe(false)
+  })
+
+  it('masks secret values and their encodings across chunk boundaries, not variables', async () => {
+    const { ref, secrets, run } = await environment()
+    const value = secrets.API_KEY
+    const half = Math.floor(value.length / 2)
+    // Writes the value in two pieces with a pause between, then its base64, then a variable.
+    const script = [
+      `process.stdout.write('a=' + ${JSON.stringify(value.slice(0, half))})`,
+      `setTimeout(() => {`,
+      `  process.stdout.write(${JSON.stringify(value.slice(half))} + '\\n')`,
+      `  process.stdout.write('b=' + Buffer.from(process.env.API_KEY).toString('base64') + '\\n')`,
+      `  process.stderr.write('c=' + encodeURIComponent(process.env.GLOBAL_TOKEN) + '\\n')`,
+      `  process.stdout.write('mode=' + process.env.MODE + '\\n')`,
+      `}, 200)`,
+    ].join('\n')
+    const result = expectExit(await run(['--env', ref, '--mask', '--', NODE, '-e', script]), 0)
+    expect(result.stdout).toBe('a=[masked:API_KEY]\nb=[masked:API_KEY]\nmode=production\n')
+    expect(result.stderr).toBe('c=[masked:GLOBAL_TOKEN]\n')
+  })
+
+  it('restarts the child within 2 s of a change with --watch, printing names only', async () => {
+    const { ref, env, me, base, directId } = await environment()
+    const script = `console.log('value ' + process.env.API_KEY); setInterval(() => {}, 1000)`
+    const running = startCli(['run', '--env', ref, '--watch', '--', NODE, '-e', script], {
+      env,
+      cwd: dir,
+    })
+    try {
+      await running.waitFor(/value sk-/)
+      const changedAt = Date.now()
+      const update = await me.patch(`${base}/secrets/${directId}`, { value: 'sk-rotated-value' })
+      expect(update.status, update.text).toBe(200)
+      await running.waitFor(/value sk-rotated-value/, 5_000)
+      expect(Date.now() - changedAt).toBeLessThan(2_000)
+      expect(running.stderr()).toMatch(/changed API_KEY/)
+      expect(running.stderr()).not.toContain('sk-rotated-value')
+    } finally {
+      running.signal('SIGTERM')
+      await running.exited
+    }
+  })
+
+  it('runs from an encrypted fallback snapshot when the server is gone, and fails fast without one', async () => {
+    const { ref, env, secrets } = await environment()
+    // The CLI talks to the server through a proxy, so "the server is gone" keeps its URL.
+    const proxy = await tcpProxy(new URL(server.url))
+    const viaProxy = { ...env, COFFER_SERVER: proxy.url }
+    const fallback = join(dir, 'snapshot.json')
+    const args = [
+      'run',
+      '--env',
+      ref,
+      '--fallback',
+      fallback,
+      '--',
+      NODE,
+      '-e',
+      PRINT_ENV,
+      'API_KEY',
+    ]
+    expectExit(await runCli(args, { env: viaProxy, cwd: dir }), 0)
+    expect(statSync(fallback).mode & 0o777).toBe(0o600)
+    expect(readFileSync(fallback, 'utf8')).not.toContain(secrets.API_KEY)
+    await proxy.close()
+
+    const offline = expectExit(await runCli(args, { env: viaProxy, cwd: dir }), 0)
+    expect(JSON.parse(offline.stdout)).toEqual({ API_KEY: secrets.API_KEY })
+    expect(offline.stderr).toMatch(/running from the fallback snapshot/)
+    // Another token cannot open it.
+    const stranger = await runCli(args, {
+      env: { ...viaProxy, COFFER_TOKEN: `cfp_${'x'.repeat(43)}` },
+      cwd: dir,
+    })
+    expectExit(stranger, 1)
+    expect(stranger.stdout).toBe('')
+
+    const fast = await runCli(['run', '--env', ref, '--', 'true'], { env: viaProxy, cwd: dir })
+    expectExit(fast, 1)
+    expect(fast.stderr).toContain(proxy.url)
+  })
+
+  it('says what to do when no environment is named or nobody is logged in', async () => {
+    const noEnv = await runCli(['run', '--', 'true'], {
+      env: { COFFER_SERVER: server.url, COFFER_TOKEN: 'cfp_x', ...home.env },
+      cwd: dir,
+    })
+    expectExit(noEnv, 2)
+    expect(noEnv.stderr).toMatch(/--env owner\/name/)
+    const anonymous = await runCli(['run', '--env', 'someone/app', '--', 'true'], {
+      env: { COFFER_SERVER: server.url, ...home.env },
+      cwd: dir,
+    })
+    expectExit(anonymous, 3)
+    expect(anonymous.stderr).toMatch(/coffer login|COFFER_TOKEN/)
+  })
+
+  it('leaves no value on disk in HOME or the working directory', async () => {
+    const { ref, secrets, run } = await environment()
+    expectExit(await run(['--env', ref, '--mask', '--', NODE, '-e', PRINT_ENV, 'API_KEY']), 0)
+    for (const root of [dir, home.env.HOME!]) {
+      for (const file of filesUnder(root)) {
+        const content = readFileSync(file)
+        expect(content.includes(secrets.API_KEY)).toBe(false)
+        expect(content.includes(secrets.GLOBAL_TOKEN)).toBe(false)
+      }
+    }
+  })
+})
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function filesUnder(root: string): string[] {
+  if (!existsSync(root)) return []
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => join(entry.parentPath, entry.name))
+}
+
+/** A TCP proxy to `target`; close() refuses new connections and cuts open ones. */
+function tcpProxy(target: URL): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const proxy = createServer((socket) => {
+    const upstream = connect(Number(target.port), target.hostname)
+    for (const end of [socket, upstream]) {
+      sockets.add(end)
+      end.on('error', () => undefined)
+      end.on('close', () => sockets.delete(end))
+    }
+    socket.pipe(upstream).pipe(socket)
+  })
+  return new Promise((resolve) => {
+    proxy.listen(0, '127.0.0.1', () => {
+      const address = proxy.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        close: () =>
+          new Promise<void>((closed) => {
+            for (const socket of sockets) socket.destroy()
+            proxy.close(() => closed())
+          }),
+      })
+    })
+  })
+}
