@@ -14,6 +14,7 @@ import { resolveEnvironment } from '../domain/resolve.js'
 import type { Entry, EntrySource, OwnerRef } from '../domain/types.js'
 import type { SecretVersionRecord, Store } from '../store/store.js'
 import type { DataKeys } from './data-keys.js'
+import { readProviderEntries } from './providers.js'
 
 const MAX_SNAPSHOTS = 512
 const MAX_BYTES = 64 * 1024 * 1024
@@ -89,6 +90,9 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
       for (const link of links) {
         linkVersions.set(link.id, await store.findSecretVersion(link.secretId, link.secret.version))
       }
+      // Attached AI providers (SPEC.md §1.5), keys opened: attach, detach and a new key or base
+      // URL move the revision, so they belong to exactly this snapshot's revision too.
+      const providers = await readProviderEntries(store, dataKeys, owner.id, environmentId)
       const after = await store.findEnvironmentById(environmentId)
       if (!after) break
       if (after.revision !== before.revision) continue
@@ -97,11 +101,13 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
         ...variables.map((v): Entry => ({ name: v.name, source: 'variable', id: v.id })),
         ...links.map((l): Entry => ({ name: l.secret.name, source: 'linked', id: l.id })),
         ...directs.map((d): Entry => ({ name: d.name, source: 'direct', id: d.id })),
+        ...providers.map(({ name, source, id }): Entry => ({ name, source, id })),
       ]
       const { winners } = resolveEnvironment(entries)
       const variableValues = new Map(variables.map((v) => [v.id, v.value]))
       const versionOf = new Map(directVersions.map((v) => [v.secretId, v]))
       const linkOf = new Map(links.map((l) => [l.id, l]))
+      const providerValues = new Map(providers.map((p) => [`${p.id}|${p.name}`, p.value]))
       const dataKey = winners.size > 0 ? await dataKeys.get(store, owner.id) : undefined
       const values: Record<string, string> = {}
       const sources: Record<string, EntrySource> = {}
@@ -109,6 +115,10 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
         sources[name] = entry.source
         if (entry.source === 'variable') {
           values[name] = variableValues.get(entry.id) ?? ''
+          continue
+        }
+        if (entry.source === 'provider') {
+          values[name] = providerValues.get(`${entry.id}|${name}`)?.reveal() ?? ''
           continue
         }
         const version =

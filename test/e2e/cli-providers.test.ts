@@ -82,6 +82,17 @@ describe.each(engines)('coffer provider (%s)', (engine) => {
     expect(attached.stdout).toBe(`Attached openai (Main) to ${ref}: injects OPENAI_API_KEY\n`)
     const inEnv = ok(await me.run(['env', 'provider', 'list', ref]))
     expect(inEnv.stdout).toContain('OPENAI_API_KEY')
+    // `coffer env status` has its own section for the attached providers and their last test.
+    const status = ok(await me.run(['env', 'status', ref]))
+    expect(status.stdout).toMatch(
+      /AI providers:\n.*PROVIDER.*LAST TEST\n.*openai.*Main.*OPENAI_API_KEY.*ok \d{4}-/,
+    )
+    const statusJson = JSON.parse(ok(await me.run(['env', 'status', ref, '--json'])).stdout) as {
+      providers: { connectionId: string; lastTestOk: boolean }[]
+    }
+    expect(statusJson.providers).toEqual([
+      expect.objectContaining({ connectionId: id, lastTestOk: true }),
+    ])
     // `coffer explain` counts the provider's names among the entries.
     const explained = JSON.parse(
       ok(await me.run(['explain', ref, 'OPENAI_API_KEY', '--json'])).stdout,
