@@ -15,6 +15,7 @@ import {
   type ProviderName,
 } from '../domain/providers.js'
 import { Redacted } from '../domain/redacted.js'
+import { entrySynced, syncWindowStart } from '../domain/sync.js'
 import { assertAllowed, type Action } from '../domain/scopes.js'
 import type { Actor, Entry, OwnerRef, RequestContext } from '../domain/types.js'
 import { hintOf, parseValue } from '../domain/values.js'
@@ -76,6 +77,8 @@ export interface AttachedProviderView {
   readonly lastTestOk: boolean | null
   readonly lastTestedAt: string | null
   readonly updatedRevision: number
+  /** SPEC.md §1 "sync": every recent consumer has resolved since it changed; null with none. */
+  readonly synced: boolean | null
   readonly createdAt: string
 }
 
@@ -124,7 +127,10 @@ export const connectionView = (
   updatedAt: connection.updatedAt,
 })
 
-export const attachedView = (attached: AttachedProviderRecord): AttachedProviderView => ({
+export const attachedView = (
+  attached: AttachedProviderRecord,
+  synced: boolean | null = null,
+): AttachedProviderView => ({
   id: attached.id,
   connectionId: attached.connectionId,
   provider: attached.provider,
@@ -135,6 +141,7 @@ export const attachedView = (attached: AttachedProviderRecord): AttachedProvider
   lastTestOk: attached.connection.lastTestOk,
   lastTestedAt: attached.connection.lastTestedAt,
   updatedRevision: attached.updatedRevision,
+  synced,
   createdAt: attached.createdAt,
 })
 
@@ -572,7 +579,11 @@ export function createProviderService(
     /** The environment's attached providers, by provider. */
     async listAttached(actor: Actor, path: EnvironmentPath): Promise<AttachedProviderView[]> {
       const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      return (await store.listProviderAttachments(environment.id)).map(attachedView)
+      const now = deps.now()
+      const consumers = await store.listConsumers(environment.id, syncWindowStart(now))
+      return (await store.listProviderAttachments(environment.id)).map((attached) =>
+        attachedView(attached, entrySynced(attached.updatedRevision, consumers, now)),
+      )
     },
 
     /** Attaches a connection of the environment's owner: claims its names (409 naming the

@@ -227,6 +227,7 @@ describe.each(engines)('AI provider connections over HTTP (%s)', (engine) => {
       lastTestOk: null,
       lastTestedAt: null,
       updatedRevision: start + 1,
+      synced: null,
       createdAt: expect.any(String),
     })
     expect(await revisionOf(me.api, me.base)).toBe(start + 1)
@@ -311,6 +312,8 @@ describe.each(engines)('AI provider connections over HTTP (%s)', (engine) => {
       }
     }
     const first = await resolve()
+    const listed = await me.api.get(`${me.base}/providers`)
+    expect(listed.body.data.map((a: { synced: boolean }) => a.synced)).toEqual([true, true])
     expect(first.values).toEqual({
       ANTHROPIC_API_KEY: KEY,
       DEBUG: '1',
@@ -330,6 +333,13 @@ describe.each(engines)('AI provider connections over HTTP (%s)', (engine) => {
       apiKey: newKey,
       baseUrl: `${fake.url}/other/v1`,
     })
+    const unsynced = await me.api.get(`${me.base}/providers`)
+    expect(
+      unsynced.body.data.map((a: { provider: string; synced: boolean }) => [a.provider, a.synced]),
+    ).toEqual([
+      ['anthropic', true],
+      ['custom', false],
+    ])
     const second = await resolve()
     expect(second.revision).toBeGreaterThan(first.revision)
     expect(second.values.OPENAI_API_KEY).toBe(newKey)

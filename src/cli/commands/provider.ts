@@ -36,6 +36,7 @@ export interface AttachedProvider {
   readonly lastTestOk: boolean | null
   readonly lastTestedAt: string | null
   readonly updatedRevision: number
+  readonly synced: boolean | null
   readonly createdAt: string
 }
 
@@ -204,6 +205,7 @@ export const attachedTable = (attached: readonly AttachedProvider[]): string =>
     { header: 'NAMES', cell: (a) => a.names.join(', ') },
     { header: 'HINT', cell: (a) => a.hint },
     { header: 'LAST TEST', cell: lastTest },
+    { header: 'SYNCED', cell: (a) => (a.synced === null ? '' : a.synced ? 'yes' : 'no') },
   ])
 
 export async function listAttached(args: { environment: string }, deps: CliDeps): Promise<void> {
