@@ -51,8 +51,13 @@ export function createRuntimeTokenService(deps: ServiceDeps, environments: Envir
    *  this cache cannot go wrong; it saves a query on every runtime request. */
   const ownerOfEnvironment = new Map<string, string>()
 
-  async function lastResolved(environmentId: string): Promise<Map<string, number>> {
-    const consumers = await store.listConsumers(environmentId, EPOCH)
+  /** Inside a transaction pass `tx`: on SQLite the root store waits for the one connection the
+   *  transaction holds, so a root query there never returns. */
+  async function lastResolved(
+    environmentId: string,
+    from: Store = store,
+  ): Promise<Map<string, number>> {
+    const consumers = await from.listConsumers(environmentId, EPOCH)
     return new Map(
       consumers
         .filter((consumer) => consumer.kind === 'runtime')
@@ -230,7 +235,7 @@ export function createRuntimeTokenService(deps: ServiceDeps, environments: Envir
         await audit(tx, visible, actor, 'env.token.rotate', token, context, {
           graceSeconds: grace,
         })
-        const resolved = (await lastResolved(visible.environment.id)).get(id) ?? null
+        const resolved = (await lastResolved(visible.environment.id, tx)).get(id) ?? null
         // Security: SPEC.md §1 — the new string leaves the server here, once.
         return { ...view(token, resolved), token: issued.token }
       })

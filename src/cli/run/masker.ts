@@ -38,6 +38,12 @@ export class Masker {
   private readonly patterns: readonly Pattern[]
   /** Patterns by their first byte, to test a position quickly. */
   private readonly byFirstByte = new Map<number, Pattern[]>()
+  /** Patterns by their first two bytes (longest first). */
+  private readonly byPair = new Map<number, Pattern[]>()
+  /** Wu-Manber: the window is the shortest pattern's length (at most 255); per two-byte gram,
+   *  how far the window's end may move when it ends in that gram. */
+  private readonly window: number
+  private readonly shifts = new Uint8Array(65_536)
   private readonly longest: number
   private pending: Buffer = Buffer.alloc(0)
 
@@ -60,6 +66,17 @@ export class Masker {
     for (const pattern of patterns) {
       const first = pattern.bytes.readUInt8(0)
       this.byFirstByte.set(first, [...(this.byFirstByte.get(first) ?? []), pattern])
+      // Every form is at least MASK_MIN_LENGTH bytes long, so it has two first bytes.
+      const pair = pattern.bytes.readUInt16BE(0)
+      this.byPair.set(pair, [...(this.byPair.get(pair) ?? []), pattern])
+    }
+    this.window = Math.min(255, ...patterns.map((p) => p.bytes.length))
+    this.shifts.fill(this.window - 1)
+    for (const { bytes } of patterns) {
+      for (let j = 1; j < this.window; j += 1) {
+        const gram = bytes.readUInt16BE(j - 1)
+        this.shifts[gram] = Math.min(this.shifts[gram] ?? 0, this.window - 1 - j)
+      }
     }
     this.patterns = patterns
     this.longest = patterns[0]?.bytes.length ?? 0
@@ -85,33 +102,47 @@ export class Masker {
 
   private scan(buffer: Buffer, final: boolean): Buffer {
     const out: Buffer[] = []
-    // The next occurrence of each pattern at or after `position`, found with the native search.
-    const next = this.patterns.map((p) => buffer.indexOf(p.bytes))
     let position = 0
     for (;;) {
-      let match: Pattern | undefined
-      let at = buffer.length
-      for (const [i, pattern] of this.patterns.entries()) {
-        let found = next[i] ?? -1
-        if (found !== -1 && found < position) {
-          found = buffer.indexOf(pattern.bytes, position)
-          next[i] = found
-        }
-        // Patterns are longest first, so `<` keeps the longest of those starting at `at`.
-        if (found !== -1 && found < at) {
-          at = found
-          match = pattern
-        }
-      }
+      const found = this.firstMatch(buffer, position)
       const hold = final ? buffer.length : this.holdStart(buffer, position)
-      if (!match || at >= hold) {
+      if (!found || found.at >= hold) {
         out.push(buffer.subarray(position, hold))
         this.pending = Buffer.from(buffer.subarray(hold))
         return Buffer.concat(out)
       }
-      out.push(buffer.subarray(position, at), match.replacement)
-      position = at + match.bytes.length
+      out.push(buffer.subarray(position, found.at), found.pattern.replacement)
+      position = found.at + found.pattern.bytes.length
     }
+  }
+
+  /** The leftmost complete match at or after `from`, the longest of those starting there.
+   *  Wu-Manber over two-byte grams: one pass whatever the number of patterns, skipping up to
+   *  the shortest pattern's length at a time (25 secrets in five forms each, searched one by
+   *  one with indexOf, ran at a third of the speed). Shifts never pass over a possible start,
+   *  so starts are tried in increasing order and the first match is the leftmost. */
+  private firstMatch(buffer: Buffer, from: number): { at: number; pattern: Pattern } | undefined {
+    const window = this.window
+    const shifts = this.shifts
+    let end = from + window - 1
+    while (end < buffer.length) {
+      const gram = (((buffer[end - 1] ?? 0) << 8) | (buffer[end] ?? 0)) & 0xffff
+      const shift = shifts[gram] ?? 0
+      if (shift > 0) {
+        end += shift
+        continue
+      }
+      const at = end - window + 1
+      const pair = (((buffer[at] ?? 0) << 8) | (buffer[at + 1] ?? 0)) & 0xffff
+      for (const pattern of this.byPair.get(pair) ?? []) {
+        const stop = at + pattern.bytes.length
+        if (stop <= buffer.length && pattern.bytes.compare(buffer, at, stop) === 0) {
+          return { at, pattern }
+        }
+      }
+      end += 1
+    }
+    return undefined
   }
 
   /** The first position ≥ `from` where the rest of `buffer` is a proper prefix of a pattern:
