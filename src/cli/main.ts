@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { ApiClient } from './api-client.js'
 import type { CredentialStore, Session } from './credentials.js'
 import { addEnvCommands } from './env-program.js'
+import { addProviderCommands } from './provider-program.js'
 import type { Output } from './output.js'
 import type { Prompter } from './prompt.js'
 
@@ -353,6 +354,7 @@ function buildProgram(
     )
 
   addEnvCommands(program, run)
+  addProviderCommands(program, run)
 
   const admin = program.command('admin').description('instance administration')
   admin

@@ -77,6 +77,7 @@ export const AttachedProvider = z
     lastTestOk: z.boolean().nullable(),
     lastTestedAt: Timestamp.nullable(),
     updatedRevision: z.number().int(),
+    synced: z.boolean().nullable(),
     createdAt: Timestamp,
   })
   .openapi('AttachedProvider')

@@ -15,6 +15,7 @@ import {
   type ProviderName,
 } from '../domain/providers.js'
 import { Redacted } from '../domain/redacted.js'
+import { entrySynced, syncWindowStart } from '../domain/sync.js'
 import { assertAllowed, type Action } from '../domain/scopes.js'
 import type { Actor, Entry, OwnerRef, RequestContext } from '../domain/types.js'
 import { hintOf, parseValue } from '../domain/values.js'
@@ -26,6 +27,7 @@ import type {
   Store,
 } from '../store/store.js'
 import { auditActorOf, recordAudit } from './audit.js'
+import type { DataKeys } from './data-keys.js'
 import { isoNow, type ServiceDeps } from './deps.js'
 import type { EnvironmentPath } from './entries.js'
 import { environmentRef, type EnvironmentService, type VisibleEnvironment } from './environments.js'
@@ -76,6 +78,8 @@ export interface AttachedProviderView {
   readonly lastTestOk: boolean | null
   readonly lastTestedAt: string | null
   readonly updatedRevision: number
+  /** SPEC.md §1 "sync": every recent consumer has resolved since it changed; null with none. */
+  readonly synced: boolean | null
   readonly createdAt: string
 }
 
@@ -124,7 +128,10 @@ export const connectionView = (
   updatedAt: connection.updatedAt,
 })
 
-export const attachedView = (attached: AttachedProviderRecord): AttachedProviderView => ({
+export const attachedView = (
+  attached: AttachedProviderRecord,
+  synced: boolean | null = null,
+): AttachedProviderView => ({
   id: attached.id,
   connectionId: attached.connectionId,
   provider: attached.provider,
@@ -135,6 +142,7 @@ export const attachedView = (attached: AttachedProviderRecord): AttachedProvider
   lastTestOk: attached.connection.lastTestOk,
   lastTestedAt: attached.connection.lastTestedAt,
   updatedRevision: attached.updatedRevision,
+  synced,
   createdAt: attached.createdAt,
 })
 
@@ -251,22 +259,8 @@ export function createProviderService(
     return { ...record, ciphertext: seal(dataKey, plaintext, keyAad(owner.id, record)) }
   }
 
-  /** The connection's current key, opened. Throws `integrity_error` when it does not open. */
-  async function openKey(
-    tx: Store,
-    ownerId: string,
-    connection: ProviderConnectionRecord,
-  ): Promise<Redacted> {
-    const version = await tx.findProviderKeyVersion(connection.id, connection.version)
-    if (!version) {
-      throw new CofferError(
-        'integrity_error',
-        'A provider connection has no stored key; the database may have been modified',
-      )
-    }
-    const dataKey = await deps.dataKeys.get(tx, ownerId)
-    return Redacted.of(open(dataKey, version.ciphertext, keyAad(ownerId, version)).toString('utf8'))
-  }
+  const openKey = (tx: Store, ownerId: string, connection: ProviderConnectionRecord) =>
+    openProviderKey(tx, deps.dataKeys, ownerId, connection)
 
   function newKeyVersion(
     connection: Pick<ProviderConnectionRecord, 'id' | 'provider'>,
@@ -586,7 +580,11 @@ export function createProviderService(
     /** The environment's attached providers, by provider. */
     async listAttached(actor: Actor, path: EnvironmentPath): Promise<AttachedProviderView[]> {
       const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      return (await store.listProviderAttachments(environment.id)).map(attachedView)
+      const now = deps.now()
+      const consumers = await store.listConsumers(environment.id, syncWindowStart(now))
+      return (await store.listProviderAttachments(environment.id)).map((attached) =>
+        attachedView(attached, entrySynced(attached.updatedRevision, consumers, now)),
+      )
     },
 
     /** Attaches a connection of the environment's owner: claims its names (409 naming the
@@ -692,26 +690,57 @@ export function createProviderService(
       })
     },
 
-    /** For resolve: every name the environment's attached providers inject, with its value
-     *  (keys opened, `custom`'s base URL as OPENAI_BASE_URL). Run it in resolve's transaction
-     *  or snapshot; attachments and key changes move the revision, so a per-revision cache of
-     *  the result stays correct. Throws `integrity_error` when a key does not open. */
-    async resolveEntries(
+    /** For resolve's per-revision snapshots: the names attached providers inject, with values. */
+    resolveEntries(
       tx: Store,
       environment: EnvironmentRecord,
       ownerId: string,
     ): Promise<ProviderEntry[]> {
-      const entries: ProviderEntry[] = []
-      for (const attached of await tx.listProviderAttachments(environment.id)) {
-        const key = await openKey(tx, ownerId, attached.connection)
-        for (const { name, carries } of INJECTED[attached.provider]) {
-          const value = carries === 'key' ? key : Redacted.of(attached.connection.baseUrl ?? '')
-          entries.push({ name, source: 'provider', id: attached.id, value })
-        }
-      }
-      return entries
+      return readProviderEntries(tx, deps.dataKeys, ownerId, environment.id)
     },
   }
+}
+
+/** The connection's current key, opened. Throws `integrity_error` when it does not open. */
+async function openProviderKey(
+  store: Store,
+  dataKeys: DataKeys,
+  ownerId: string,
+  connection: ProviderConnectionRecord,
+): Promise<Redacted> {
+  const version = await store.findProviderKeyVersion(connection.id, connection.version)
+  if (!version) {
+    throw new CofferError(
+      'integrity_error',
+      'A provider connection has no stored key; the database may have been modified',
+    )
+  }
+  const dataKey = await dataKeys.get(store, ownerId)
+  return Redacted.of(open(dataKey, version.ciphertext, keyAad(ownerId, version)).toString('utf8'))
+}
+
+/**
+ * For resolve (SPEC.md §1.5, §3.7): every name the environment's attached providers inject,
+ * with its value — the key, and for `custom` its base URL as OPENAI_BASE_URL. Each entry's id is
+ * its attachment's. Attaching, detaching and a new key or base URL all move the revision, so a
+ * per-revision cache of the result stays correct. Throws `integrity_error` when a key does not
+ * open under its row's AAD.
+ */
+export async function readProviderEntries(
+  store: Store,
+  dataKeys: DataKeys,
+  ownerId: string,
+  environmentId: string,
+): Promise<ProviderEntry[]> {
+  const entries: ProviderEntry[] = []
+  for (const attached of await store.listProviderAttachments(environmentId)) {
+    const key = await openProviderKey(store, dataKeys, ownerId, attached.connection)
+    for (const { name, carries } of INJECTED[attached.provider]) {
+      const value = carries === 'key' ? key : Redacted.of(attached.connection.baseUrl ?? '')
+      entries.push({ name, source: 'provider', id: attached.id, value })
+    }
+  }
+  return entries
 }
 
 /** `scheme://host:port` of a base URL, for details (never a path that might carry a token). */

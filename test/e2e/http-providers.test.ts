@@ -227,6 +227,7 @@ describe.each(engines)('AI provider connections over HTTP (%s)', (engine) => {
       lastTestOk: null,
       lastTestedAt: null,
       updatedRevision: start + 1,
+      synced: null,
       createdAt: expect.any(String),
     })
     expect(await revisionOf(me.api, me.base)).toBe(start + 1)
@@ -289,6 +290,74 @@ describe.each(engines)('AI provider connections over HTTP (%s)', (engine) => {
     })
     expect(moved.body.data.baseUrl).toBe(`${fake.url}/moved/v1`)
     expect(await revisionOf(me.api, me.base)).toBe(start + 2)
+  })
+
+  it('resolves attached providers with source provider, and every key change at once', async () => {
+    const me = await withEnvironment()
+    const custom = await connect(me.api, { provider: 'custom', baseUrl: `${fake.url}/custom/v1` })
+    const anthropic = await connect(me.api, { provider: 'anthropic' })
+    await me.api.post(`${me.base}/variables`, { name: 'DEBUG', value: '1' })
+    for (const connection of [custom, anthropic]) {
+      expect(
+        (await me.api.post(`${me.base}/providers`, { connectionId: connection.id })).status,
+      ).toBe(201)
+    }
+    const resolve = async () => {
+      const reply = await me.api.post(`${me.base}/resolve`, {})
+      expect(reply.status, reply.text).toBe(200)
+      return reply.body.data as {
+        revision: number
+        values: Record<string, string>
+        sources: Record<string, string>
+      }
+    }
+    const first = await resolve()
+    const listed = await me.api.get(`${me.base}/providers`)
+    expect(listed.body.data.map((a: { synced: boolean }) => a.synced)).toEqual([true, true])
+    expect(first.values).toEqual({
+      ANTHROPIC_API_KEY: KEY,
+      DEBUG: '1',
+      OPENAI_API_KEY: KEY,
+      OPENAI_BASE_URL: `${fake.url}/custom/v1`,
+    })
+    expect(first.sources).toEqual({
+      ANTHROPIC_API_KEY: 'provider',
+      DEBUG: 'variable',
+      OPENAI_API_KEY: 'provider',
+      OPENAI_BASE_URL: 'provider',
+    })
+
+    // A new key (and base URL) reaches the next resolve: the revision moved, the cache follows.
+    const newKey = 'sk-rotated-provider-key-000000001'
+    await me.api.patch(`/api/v1/providers/${custom.id}`, {
+      apiKey: newKey,
+      baseUrl: `${fake.url}/other/v1`,
+    })
+    const unsynced = await me.api.get(`${me.base}/providers`)
+    expect(
+      unsynced.body.data.map((a: { provider: string; synced: boolean }) => [a.provider, a.synced]),
+    ).toEqual([
+      ['anthropic', true],
+      ['custom', false],
+    ])
+    const second = await resolve()
+    expect(second.revision).toBeGreaterThan(first.revision)
+    expect(second.values.OPENAI_API_KEY).toBe(newKey)
+    expect(second.values.OPENAI_BASE_URL).toBe(`${fake.url}/other/v1`)
+    expect(second.values.ANTHROPIC_API_KEY).toBe(KEY)
+
+    // Requirements select provider names like any other.
+    const selected = await me.api.post(`${me.base}/resolve`, {
+      requirements: { secrets: [{ key: 'ANTHROPIC_API_KEY' }] },
+    })
+    expect(selected.body.data.values).toEqual({ ANTHROPIC_API_KEY: KEY })
+
+    await me.api.delete(`${me.base}/providers/${custom.id}`)
+    const third = await resolve()
+    expect(Object.keys(third.values)).toEqual(['ANTHROPIC_API_KEY', 'DEBUG'])
+    const audit = await me.api.get(`/api/v1/audit?owner=${me.username}&action=env.resolve`)
+    expect(audit.text).not.toContain(KEY)
+    expect(audit.text).not.toContain(newKey)
   })
 
   it('refuses a second connection of one provider, a taken name, and another scope', async () => {

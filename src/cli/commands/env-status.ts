@@ -14,6 +14,7 @@ import {
 import type { CliDeps } from '../main.js'
 import { formatFields, formatTable, formatTime } from '../output.js'
 import { listEntries } from './env-secret.js'
+import { lastTest, listAttachedProviders } from './provider.js'
 import { listVariables } from './env-var.js'
 
 export interface Requirements {
@@ -102,10 +103,11 @@ export async function showStatus(args: { environment: string }, deps: CliDeps): 
   const ref = parseEnvironmentRef(args.environment)
   const shown = formatEnvironmentRef(ref)
   const api = await deps.api()
-  const [status, entries, variables] = await Promise.all([
+  const [status, entries, variables, providers] = await Promise.all([
     api.get<Status>(environmentPath(ref, 'status')),
     listEntries(api, ref),
     listVariables(api, ref),
+    listAttachedProviders(api, shown),
   ])
   // `synced: false` means a consumer that resolved in the last 7 days has not seen the change.
   const notSynced = [...entries, ...variables]
@@ -113,7 +115,7 @@ export async function showStatus(args: { environment: string }, deps: CliDeps): 
     .map((entry) => entry.name)
     .sort()
   const requirements = status.requirements?.secrets ?? []
-  deps.output.result({ ...status, notSynced }, () => {
+  deps.output.result({ ...status, notSynced, providers }, () => {
     const required = requirements.filter((r) => !r.optional).length
     const lines = [
       formatFields([
@@ -151,6 +153,18 @@ export async function showStatus(args: { environment: string }, deps: CliDeps): 
         ]),
       )
     }
+    // SPEC.md §1.5: the attached AI providers, and whether each passed its last test.
+    lines.push(
+      '',
+      providers.length === 0
+        ? 'AI providers: none attached'
+        : `AI providers:\n${formatTable(providers, [
+            { header: 'PROVIDER', cell: (p) => p.provider },
+            { header: 'LABEL', cell: (p) => p.label },
+            { header: 'NAMES', cell: (p) => p.names.join(', ') },
+            { header: 'LAST TEST', cell: lastTest },
+          ])}`,
+    )
     return lines.join('\n')
   })
   if (status.missingRequired.length > 0) {
