@@ -69,6 +69,30 @@ async function api(base, token, method, path, body) {
   return (await response.json()).data
 }
 
+/** Environments resolved by the bench: half direct secrets, half variables (issue #5). */
+const RESOLVE_SIZES = [10, 100, 1000]
+
+/** Creates an environment of `size` entries and a runtime token for it. */
+async function environmentOf(url, token, size) {
+  const name = `bench-${size}`
+  await api(url, token, 'POST', '/api/v1/environments', { owner: 'admin', name })
+  const base = `/api/v1/environments/admin/${name}`
+  const requests = Array.from({ length: size }, (_, i) =>
+    i % 2 === 0
+      ? ['secrets', { name: `SECRET_${i}`, value: `secret-value-${i}-${'s'.repeat(40)}` }]
+      : ['variables', { name: `VARIABLE_${i}`, value: `variable-value-${i}` }],
+  )
+  for (let i = 0; i < requests.length; i += 10) {
+    await Promise.all(
+      requests
+        .slice(i, i + 10)
+        .map(([kind, body]) => api(url, token, 'POST', `${base}/${kind}`, body)),
+    )
+  }
+  const created = await api(url, token, 'POST', `${base}/tokens`, { name: 'bench' })
+  return { base, runtimeToken: created.token }
+}
+
 async function benchCoffer(engine, env) {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffer-bench-'))
   const server = await start(
@@ -117,7 +141,17 @@ async function benchCoffer(engine, env) {
         },
       ],
     })
-    return { list, create }
+    const resolve = {}
+    for (const size of RESOLVE_SIZES) {
+      const { base, runtimeToken } = await environmentOf(server.url, token, size)
+      resolve[size] = await measure(`${engine}: POST …/resolve (${size} entries)`, {
+        url: `${server.url}${base}/resolve`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${runtimeToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      })
+    }
+    return { list, create, resolve }
   } finally {
     server.stop()
     rmSync(dataDir, { recursive: true, force: true })
@@ -154,9 +188,18 @@ async function main() {
     }
   }
   console.log('\nRatios to the hello-world baseline measured above:')
-  for (const [engine, { list, create }] of Object.entries(results)) {
+  for (const [engine, { list, create, resolve }] of Object.entries(results)) {
     console.log(
       `  ${engine.padEnd(9)} GET /secrets/ ${(list.rps / baseline.rps).toFixed(3)}   POST /secrets/ ${(create.rps / baseline.rps).toFixed(3)}`,
+    )
+    const sizes = RESOLVE_SIZES.map(
+      (size) =>
+        `${size}: ${(resolve[size].rps / baseline.rps).toFixed(3)} (p99 ${resolve[size].p99ms} ms)`,
+    )
+    console.log(`  ${engine.padEnd(9)} resolve   ${sizes.join('   ')}`)
+    // Issue #5: 1,000 entries may cost at most 12x what 100 cost (req/s ratio).
+    console.log(
+      `  ${engine.padEnd(9)} resolve cost of 1,000 entries vs 100: ${(resolve[100].rps / resolve[1000].rps).toFixed(2)}x`,
     )
   }
 }

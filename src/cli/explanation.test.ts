@@ -4,6 +4,7 @@ import {
   describeEntry,
   describeStatus,
   explainEnvironment,
+  type ExplainedEntry,
   type ListedSecret,
   type ListedVariable,
 } from './explanation.js'
@@ -42,6 +43,36 @@ describe('explainEnvironment', () => {
         requirement: null,
       },
     ])
+  })
+
+  it('ranks a provider above variables and below direct secrets, naming its connection', () => {
+    const { names } = explainEnvironment(
+      {
+        secrets: [direct('OPENAI_API_KEY')],
+        variables: [variable('OPENAI_BASE_URL')],
+        providers: [
+          {
+            id: 'p-1',
+            connectionId: 'conn-1',
+            provider: 'custom',
+            names: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+          },
+        ],
+        requirements: null,
+      },
+      ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+    )
+    const provider: ExplainedEntry = {
+      source: 'provider',
+      id: 'p-1',
+      connectionId: 'conn-1',
+      provider: 'custom',
+    }
+    expect(names.map((row) => [row.name, row.winner, row.shadowed])).toEqual([
+      ['OPENAI_API_KEY', { source: 'direct', id: 'd-OPENAI_API_KEY' }, [provider]],
+      ['OPENAI_BASE_URL', provider, [{ source: 'variable', id: 'v-OPENAI_BASE_URL' }]],
+    ])
+    expect(describeEntry(provider)).toBe('provider custom p-1')
   })
 
   it('explains every name set or declared, sorted, when none is asked for', () => {
@@ -84,27 +115,6 @@ describe('explainEnvironment', () => {
       ['B', 'v-B'],
       ['NOPE', null],
       ['A', 'v-A'],
-    ])
-  })
-
-  it('explains attached providers: each injected name, ranked with linked secrets', () => {
-    const { names } = explainEnvironment({
-      secrets: [direct('OPENAI_API_KEY')],
-      variables: [variable('OPENAI_BASE_URL')],
-      requirements: null,
-      providers: [{ id: 'p-custom', names: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'] }],
-    })
-    expect(names.map((n) => [n.name, n.winner, n.shadowed])).toEqual([
-      [
-        'OPENAI_API_KEY',
-        { source: 'direct', id: 'd-OPENAI_API_KEY' },
-        [{ source: 'provider', id: 'p-custom' }],
-      ],
-      [
-        'OPENAI_BASE_URL',
-        { source: 'provider', id: 'p-custom' },
-        [{ source: 'variable', id: 'v-OPENAI_BASE_URL' }],
-      ],
     ])
   })
 

@@ -16,10 +16,11 @@ export interface ListedVariable {
   readonly id: string
   readonly name: string
 }
-
-/** The fields of `GET …/providers` items that explaining needs: each injects its names. */
+/** `GET …/providers`: an attached connection and the fixed names it injects (SPEC.md §1.5). */
 export interface ListedProvider {
   readonly id: string
+  readonly connectionId: string
+  readonly provider: string
   readonly names: readonly string[]
 }
 
@@ -29,6 +30,9 @@ export interface ExplainedEntry {
   readonly id: string
   /** The global secret behind a linked entry. */
   readonly secretId?: string
+  /** The connection behind a provider entry, and which provider it is. */
+  readonly connectionId?: string
+  readonly provider?: string
 }
 
 /**
@@ -59,22 +63,23 @@ export function explainEnvironment(
   listings: {
     readonly secrets: readonly ListedSecret[]
     readonly variables: readonly ListedVariable[]
-    readonly requirements: readonly Requirement[] | null
-    /** Attached provider connections (SPEC.md §1.5); they rank with linked secrets. */
     readonly providers?: readonly ListedProvider[]
+    readonly requirements: readonly Requirement[] | null
   },
   asked: readonly string[] = [],
 ): Explanation {
   const linkedSecret = new Map<string, string>()
+  const attached = new Map<string, ListedProvider>()
   const entries: Entry[] = [
     ...listings.variables.map((v): Entry => ({ name: v.name, source: 'variable', id: v.id })),
     ...listings.secrets.map((s): Entry => {
       if (s.secretId !== undefined) linkedSecret.set(s.id, s.secretId)
       return { name: s.name, source: s.type, id: s.id }
     }),
-    ...(listings.providers ?? []).flatMap((p) =>
-      p.names.map((name): Entry => ({ name, source: 'provider', id: p.id })),
-    ),
+    ...(listings.providers ?? []).flatMap((p) => {
+      attached.set(p.id, p)
+      return p.names.map((name): Entry => ({ name, source: 'provider', id: p.id }))
+    }),
   ]
   // An empty list declares nothing (the server stores it as none), so it filters nothing.
   const manifest: Manifest | undefined =
@@ -87,7 +92,13 @@ export function explainEnvironment(
 
   const describe = (entry: Entry): ExplainedEntry => {
     const secretId = entry.source === 'linked' ? linkedSecret.get(entry.id) : undefined
-    return { source: entry.source, id: entry.id, ...(secretId !== undefined && { secretId }) }
+    const connection = entry.source === 'provider' ? attached.get(entry.id) : undefined
+    return {
+      source: entry.source,
+      id: entry.id,
+      ...(secretId !== undefined && { secretId }),
+      ...(connection && { connectionId: connection.connectionId, provider: connection.provider }),
+    }
   }
   const names =
     asked.length > 0
@@ -124,7 +135,9 @@ const SOURCE_LABEL: Readonly<Record<EntrySource, string>> = {
 }
 
 export const describeEntry = (entry: ExplainedEntry): string =>
-  `${SOURCE_LABEL[entry.source]} ${entry.id}`
+  entry.provider === undefined
+    ? `${SOURCE_LABEL[entry.source]} ${entry.id}`
+    : `${SOURCE_LABEL[entry.source]} ${entry.provider} ${entry.id}`
 
 /** What happens to the name at run time, in words. */
 export function describeStatus(explained: ExplainedName): string {

@@ -24,6 +24,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const environments = createEnvironmentService(deps)
   const entryWriter = createEntryWriter(deps, environments)
   const entries = createEntryService(deps, environments, entryWriter)
+  const providers = createProviderService(deps, environments, options.providers)
   return {
     accounts: createAccountService(deps),
     teams: createTeamService(deps),
@@ -34,10 +35,12 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
     imports: createImportService(deps, environments, entryWriter),
     environmentsHub: createEnvironmentsHubService(deps, environments, entries),
     audit: createAuditService(deps),
-    providers: createProviderService(deps, environments, options.providers),
+    providers,
     // Runtime tokens, resolve, status and long polls (issue #5)
     runtimeTokens: createRuntimeTokenService(deps, environments),
-    resolve: createResolveService(deps, environments),
+    resolve: createResolveService(deps, environments, (tx, environment, ownerId) =>
+      providers.resolveEntries(tx, environment, ownerId),
+    ),
     status: createStatusService(deps, environments),
     revisions: createRevisionNotifier(deps.store),
     /** Readiness: the database answers and every migration is applied. */

@@ -21,6 +21,7 @@ import type { Actor, Entry, OwnerRef, RequestContext } from '../domain/types.js'
 import { hintOf, parseValue } from '../domain/values.js'
 import type {
   AttachedProviderRecord,
+  EnvironmentRecord,
   ProviderConnectionRecord,
   SecretVersionRecord,
   Store,
@@ -687,6 +688,15 @@ export function createProviderService(
           context,
         )
       })
+    },
+
+    /** For resolve's per-revision snapshots: the names attached providers inject, with values. */
+    resolveEntries(
+      tx: Store,
+      environment: EnvironmentRecord,
+      ownerId: string,
+    ): Promise<ProviderEntry[]> {
+      return readProviderEntries(tx, deps.dataKeys, ownerId, environment.id)
     },
   }
 }

@@ -132,7 +132,9 @@ export function createResolveJournal(deps: ServiceDeps): ResolveJournal {
 
   function kick(): void {
     if (flushing) return
-    flushing = flush().finally(() => {
+    // Start on the next turn of the event loop, not now: resolves whose reads finish in this turn
+    // join the batch instead of each opening a transaction of their own.
+    flushing = new Promise<void>((resolve) => setImmediate(resolve)).then(flush).finally(() => {
       flushing = undefined
       // A record appended after the last batch began and before this ran still gets written.
       if (queue.length > 0) kick()

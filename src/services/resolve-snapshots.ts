@@ -12,9 +12,16 @@ import type { Manifest } from '../domain/manifest.js'
 import { decodeRequirements } from '../domain/manifest.js'
 import { resolveEnvironment } from '../domain/resolve.js'
 import type { Entry, EntrySource, OwnerRef } from '../domain/types.js'
-import type { SecretVersionRecord, Store } from '../store/store.js'
+import type { EnvironmentRecord, SecretVersionRecord, Store } from '../store/store.js'
 import type { DataKeys } from './data-keys.js'
-import { readProviderEntries } from './providers.js'
+import type { ProviderEntry } from './providers.js'
+
+/** The names attached provider connections inject, with their values (providers.ts). */
+export type ProviderEntries = (
+  tx: Store,
+  environment: EnvironmentRecord,
+  ownerId: string,
+) => Promise<ProviderEntry[]>
 
 const MAX_SNAPSHOTS = 512
 const MAX_BYTES = 64 * 1024 * 1024
@@ -52,7 +59,11 @@ const snapshotAad = (snapshot: Pick<Snapshot, 'environmentId' | 'ownerId' | 'rev
     version: snapshot.revision,
   })
 
-export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotCache {
+export function createSnapshotCache(
+  store: Store,
+  dataKeys: DataKeys,
+  providerEntries?: ProviderEntries,
+): SnapshotCache {
   // Security: process-ephemeral; gone with the process, so nothing sealed under it outlives it.
   const key = newDataKey()
   const cache = new Map<string, Snapshot>()
@@ -90,9 +101,7 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
       for (const link of links) {
         linkVersions.set(link.id, await store.findSecretVersion(link.secretId, link.secret.version))
       }
-      // Attached AI providers (SPEC.md §1.5), keys opened: attach, detach and a new key or base
-      // URL move the revision, so they belong to exactly this snapshot's revision too.
-      const providers = await readProviderEntries(store, dataKeys, owner.id, environmentId)
+      const providers = providerEntries ? await providerEntries(store, before, owner.id) : []
       const after = await store.findEnvironmentById(environmentId)
       if (!after) break
       if (after.revision !== before.revision) continue
@@ -101,13 +110,14 @@ export function createSnapshotCache(store: Store, dataKeys: DataKeys): SnapshotC
         ...variables.map((v): Entry => ({ name: v.name, source: 'variable', id: v.id })),
         ...links.map((l): Entry => ({ name: l.secret.name, source: 'linked', id: l.id })),
         ...directs.map((d): Entry => ({ name: d.name, source: 'direct', id: d.id })),
-        ...providers.map(({ name, source, id }): Entry => ({ name, source, id })),
+        ...providers.map((p): Entry => ({ name: p.name, source: 'provider', id: p.id })),
       ]
+      // A `custom` connection injects two names from one attachment: key by both.
+      const providerValues = new Map(providers.map((p) => [`${p.id}|${p.name}`, p.value]))
       const { winners } = resolveEnvironment(entries)
       const variableValues = new Map(variables.map((v) => [v.id, v.value]))
       const versionOf = new Map(directVersions.map((v) => [v.secretId, v]))
       const linkOf = new Map(links.map((l) => [l.id, l]))
-      const providerValues = new Map(providers.map((p) => [`${p.id}|${p.name}`, p.value]))
       const dataKey = winners.size > 0 ? await dataKeys.get(store, owner.id) : undefined
       const values: Record<string, string> = {}
       const sources: Record<string, EntrySource> = {}

@@ -10,7 +10,7 @@ import { isoNow, type ServiceDeps } from './deps.js'
 import type { EnvironmentPath } from './entries.js'
 import { environmentRef, type EnvironmentService } from './environments.js'
 import { createResolveJournal } from './resolve-journal.js'
-import { createSnapshotCache } from './resolve-snapshots.js'
+import { createSnapshotCache, type ProviderEntries } from './resolve-snapshots.js'
 import { withIntegrityReport } from './secrets.js'
 
 export interface ResolveRequest {
@@ -62,8 +62,12 @@ function consumerOf(
   }
 }
 
-export function createResolveService(deps: ServiceDeps, environments: EnvironmentService) {
-  const snapshots = createSnapshotCache(deps.store, deps.dataKeys)
+export function createResolveService(
+  deps: ServiceDeps,
+  environments: EnvironmentService,
+  providerEntries?: ProviderEntries,
+) {
+  const snapshots = createSnapshotCache(deps.store, deps.dataKeys, providerEntries)
   const journal = createResolveJournal(deps)
 
   return {

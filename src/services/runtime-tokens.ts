@@ -51,13 +51,8 @@ export function createRuntimeTokenService(deps: ServiceDeps, environments: Envir
    *  this cache cannot go wrong; it saves a query on every runtime request. */
   const ownerOfEnvironment = new Map<string, string>()
 
-  /** Inside a transaction pass `tx`: on SQLite the root store waits for the one connection the
-   *  transaction holds, so a root query there never returns. */
-  async function lastResolved(
-    environmentId: string,
-    from: Store = store,
-  ): Promise<Map<string, number>> {
-    const consumers = await from.listConsumers(environmentId, EPOCH)
+  async function lastResolved(tx: Store, environmentId: string): Promise<Map<string, number>> {
+    const consumers = await tx.listConsumers(environmentId, EPOCH)
     return new Map(
       consumers
         .filter((consumer) => consumer.kind === 'runtime')
@@ -174,7 +169,7 @@ export function createRuntimeTokenService(deps: ServiceDeps, environments: Envir
 
     async list(actor: Actor, path: EnvironmentPath): Promise<RuntimeTokenView[]> {
       const { environment } = await environments.visible(actor, path.owner, path.env, 'env.read')
-      const resolved = await lastResolved(environment.id)
+      const resolved = await lastResolved(store, environment.id)
       return (await store.listRuntimeTokens(environment.id)).map((token) =>
         view(token, resolved.get(token.id) ?? null),
       )
@@ -235,7 +230,8 @@ export function createRuntimeTokenService(deps: ServiceDeps, environments: Envir
         await audit(tx, visible, actor, 'env.token.rotate', token, context, {
           graceSeconds: grace,
         })
-        const resolved = (await lastResolved(visible.environment.id, tx)).get(id) ?? null
+        // `tx`, not `store`: SQLite has one connection, held by this transaction.
+        const resolved = (await lastResolved(tx, visible.environment.id)).get(id) ?? null
         // Security: SPEC.md §1 — the new string leaves the server here, once.
         return { ...view(token, resolved), token: issued.token }
       })

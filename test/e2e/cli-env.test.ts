@@ -507,6 +507,36 @@ describe.each(engines)('coffer env (%s)', (engine) => {
       expect((await me.run(['explain', `${me.username}/nothing`])).code).toBe(4)
     })
 
+    it('names the names an attached provider injects', async () => {
+      const me = await freshUser()
+      const connection = await api.as(me.token).post('/api/v1/providers', {
+        provider: 'custom',
+        apiKey: 'sk-custom-0123456789abcdef',
+        baseUrl: 'http://127.0.0.1:9/v1',
+      })
+      expect(connection.status, connection.text).toBe(201)
+      const attached = await api
+        .as(me.token)
+        .post(`/api/v1/environments/${me.ref}/providers`, { connectionId: connection.body.data.id })
+      expect(attached.status, attached.text).toBe(201)
+      const table = ok(await me.run(['explain', me.ref]))
+      expect(table.stdout).toMatch(
+        /^OPENAI_API_KEY\s+injected\s+provider custom c[a-z0-9]{24}\s+-$/m,
+      )
+      expect(table.stdout).toMatch(
+        /^OPENAI_BASE_URL\s+injected\s+provider custom c[a-z0-9]{24}\s+-$/m,
+      )
+      const [row] = json<{ names: { winner: unknown }[] }>(
+        await me.run(['--json', 'explain', me.ref, 'OPENAI_API_KEY']),
+      ).names
+      expect(row?.winner).toEqual({
+        source: 'provider',
+        id: attached.body.data.id,
+        connectionId: connection.body.data.id,
+        provider: 'custom',
+      })
+    })
+
     it('shows what a winner shadows when data bypassed the conflict rules', async () => {
       const me = await freshUser()
       ok(

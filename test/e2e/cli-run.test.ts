@@ -10,6 +10,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -206,6 +207,42 @@ describe.each(engines)('coffer run (%s)', (engine) => {
     expect(isAlive(childPid)).toBe(false)
   })
 
+  it('forwards INT, HUP and QUIT as well, and exits with what the child made of them', async () => {
+    const { ref, env } = await environment()
+    const script = `for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT']) process.on(s, () => { console.log('got ' + s); process.exit(10) }); console.log('ready'); setInterval(() => {}, 1000)`
+    for (const signal of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) {
+      const running = startCli(['run', '--env', ref, '--', NODE, '-e', script], { env, cwd: dir })
+      await running.waitFor(/ready/)
+      running.signal(signal)
+      const result = await running.exited
+      expectExit(result, 10)
+      expect(result.stdout).toContain(`got ${signal}`)
+    }
+  })
+
+  it('keeps a terminal a terminal: the child sees a TTY on stdout', async () => {
+    const { ref, env } = await environment()
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'coffer.js')
+    const inner = [
+      NODE,
+      bin,
+      'run',
+      '--env',
+      ref,
+      '--',
+      NODE,
+      '-e',
+      'console.log("tty=" + process.stdout.isTTY)',
+    ]
+    // util-linux `script` runs the command on a pseudo-terminal.
+    const result = await runCommand(
+      'script',
+      ['-qec', inner.map(shellQuote).join(' '), '/dev/null'],
+      env,
+    )
+    expect(result.stdout).toContain('tty=true')
+  })
+
   it('masks secret values and their encodings across chunk boundaries, not variables', async () => {
     const { ref, secrets, run } = await environment()
     const value = secrets.API_KEY
@@ -244,6 +281,34 @@ describe.each(engines)('coffer run (%s)', (engine) => {
     } finally {
       running.signal('SIGTERM')
       await running.exited
+    }
+  })
+
+  it('keeps the child running while the server is away with --watch, and picks up changes after', async () => {
+    const { ref, env, me, base, directId } = await environment()
+    const proxy = await tcpProxy(new URL(server.url))
+    const script = `console.log('value ' + process.env.API_KEY + ' pid ' + process.pid); setInterval(() => {}, 1000)`
+    const running = startCli(['run', '--env', ref, '--watch', '--', NODE, '-e', script], {
+      env: { ...env, COFFER_SERVER: proxy.url },
+      cwd: dir,
+    })
+    let second: Awaited<ReturnType<typeof tcpProxy>> | undefined
+    try {
+      await running.waitFor(/value sk-\S+ pid \d+/)
+      const pid = Number(/pid (\d+)/.exec(running.stdout())?.[1])
+      await proxy.close()
+      await running.waitFor(/lost .* retrying/, 10_000)
+      expect(isAlive(pid)).toBe(true)
+      second = await tcpProxy(new URL(server.url), Number(new URL(proxy.url).port))
+      const update = await me.patch(`${base}/secrets/${directId}`, { value: 'sk-after-restart' })
+      expect(update.status, update.text).toBe(200)
+      await running.waitFor(/value sk-after-restart/, 15_000)
+      expect(running.stderr().match(/lost /g)).toHaveLength(1)
+      expect(isAlive(pid)).toBe(false)
+    } finally {
+      running.signal('SIGTERM')
+      await running.exited
+      await second?.close()
     }
   })
 
@@ -330,8 +395,9 @@ function filesUnder(root: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name))
 }
 
-/** A TCP proxy to `target`; close() refuses new connections and cuts open ones. */
-function tcpProxy(target: URL): Promise<{ url: string; close(): Promise<void> }> {
+/** A TCP proxy to `target` (on `port`, or any); close() refuses new connections and cuts open
+ *  ones. */
+function tcpProxy(target: URL, port = 0): Promise<{ url: string; close(): Promise<void> }> {
   const sockets = new Set<Socket>()
   const proxy = createServer((socket) => {
     const upstream = connect(Number(target.port), target.hostname)
@@ -343,7 +409,7 @@ function tcpProxy(target: URL): Promise<{ url: string; close(): Promise<void> }>
     socket.pipe(upstream).pipe(socket)
   })
   return new Promise((resolve) => {
-    proxy.listen(0, '127.0.0.1', () => {
+    proxy.listen(port, '127.0.0.1', () => {
       const address = proxy.address()
       const port = typeof address === 'object' && address ? address.port : 0
       resolve({
@@ -355,5 +421,24 @@ function tcpProxy(target: URL): Promise<{ url: string; close(): Promise<void> }>
           }),
       })
     })
+  })
+}
+
+const shellQuote = (word: string): string => `'${word.replace(/'/g, "'\\''")}'`
+
+function runCommand(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let stdout = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout }))
   })
 }

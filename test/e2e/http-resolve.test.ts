@@ -346,6 +346,33 @@ describe.each(engines)('resolve over HTTP (%s)', (engine) => {
     expect(audit.body.data).toHaveLength(1)
   })
 
+  it('injects attached provider connections (key, and base URL for custom) with source provider', async () => {
+    const env = await withEntries()
+    const key = `sk-${randomBytes(16).toString('hex')}`
+    const connected = await env.me.post('/api/v1/providers', {
+      provider: 'custom',
+      apiKey: key,
+      baseUrl: 'https://llm.example.test/v1',
+    })
+    expect(connected.status, connected.text).toBe(201)
+    const attached = await env.me.post(`${env.base}/providers`, {
+      connectionId: connected.body.data.id,
+    })
+    expect(attached.status, attached.text).toBe(201)
+    const reply = await env.me.post(`${env.base}/resolve`, {})
+    expect(reply.status, reply.text).toBe(200)
+    expect(reply.body.data.values).toMatchObject({
+      OPENAI_API_KEY: key,
+      OPENAI_BASE_URL: 'https://llm.example.test/v1',
+      MODE: 'plain config',
+    })
+    expect(reply.body.data.sources).toMatchObject({
+      OPENAI_API_KEY: 'provider',
+      OPENAI_BASE_URL: 'provider',
+      DIRECT_KEY: 'direct',
+    })
+  })
+
   it('refuses viewers and answers 404 for environments of others', async () => {
     const env = await withEntries()
     const other = await newUser(api, admin, 'res')

@@ -1,21 +1,21 @@
 // `coffer explain <owner/env> [NAME…]` (SPEC.md §4): which entry wins each name and what it
-// shadows, and what the stored requirements do to it, from the listings (names and ids, never
-// values). Exit 4 when names are asked for and none of them is set.
+// shadows, and what the stored requirements do to it, from the listings of secrets, variables and
+// attached providers (names and ids, never values). Exit 4 when names are asked for and none of them is set.
 import { CofferError } from '../../domain/errors.js'
 import type { Requirement } from '../../domain/manifest.js'
-import { formatEnvironmentRef, parseEnvironmentRef } from '../environment-ref.js'
+import { environmentPath, formatEnvironmentRef, parseEnvironmentRef } from '../environment-ref.js'
 import {
   describeEntry,
   describeStatus,
   explainEnvironment,
   type ExplainedName,
+  type ListedProvider,
 } from '../explanation.js'
 import type { CliDeps } from '../main.js'
 import { formatTable } from '../output.js'
 import { getRequirements } from './env-status.js'
 import { listEntries } from './env-secret.js'
 import { listVariables } from './env-var.js'
-import { listAttachedProviders } from './provider.js'
 
 export async function explain(
   args: { environment: string; names: readonly string[] },
@@ -25,21 +25,14 @@ export async function explain(
   const shown = formatEnvironmentRef(ref)
   const api = await deps.api()
   // The listings first: they answer 404 for an unknown environment.
-  const [secrets, variables] = await Promise.all([listEntries(api, ref), listVariables(api, ref)])
-  // The environment exists (the listings said so): a 404 here is a server without the route.
-  const requirements: readonly Requirement[] | null = await getRequirements(api, ref).catch(
-    (error: unknown) => {
-      if (error instanceof CofferError && error.code === 'not_found') return null
-      throw error
-    },
-  )
-  // The same tolerance for a server without provider routes.
-  const providers = await listAttachedProviders(api, shown).catch((error: unknown) => {
-    if (error instanceof CofferError && error.code === 'not_found') return []
-    throw error
-  })
+  const [secrets, variables, providers] = await Promise.all([
+    listEntries(api, ref),
+    listVariables(api, ref),
+    api.get<ListedProvider[]>(environmentPath(ref, 'providers')),
+  ])
+  const requirements: readonly Requirement[] | null = await getRequirements(api, ref)
   const explanation = explainEnvironment(
-    { secrets, variables, requirements, providers },
+    { secrets, variables, providers, requirements },
     args.names,
   )
   deps.output.result({ environment: shown, ...explanation }, () =>
