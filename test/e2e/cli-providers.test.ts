@@ -1,6 +1,7 @@
 // `coffer provider …` and `coffer env provider …` as processes against a live server and a local
 // fake provider (SPEC.md §1.5, §4): keys from stdin, listings without keys, tests and their exit
 // codes, attach/detach, conflicts as exit 5, and no key in any output.
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { expectExit, runCli, type CliResult } from '../support/cli.js'
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js'
@@ -93,6 +94,23 @@ describe.each(engines)('coffer provider (%s)', (engine) => {
     expect(statusJson.providers).toEqual([
       expect.objectContaining({ connectionId: id, lastTestOk: true }),
     ])
+    // `coffer run` injects the key; the child proves it by its hash (no key on any argv).
+    const dry = JSON.parse(
+      ok(await me.run(['--json', 'run', '--env', ref, '--dry-run'])).stdout,
+    ) as { sources: Record<string, string> }
+    expect(dry.sources).toEqual({ OPENAI_API_KEY: 'provider' })
+    const child = ok(
+      await me.run([
+        'run',
+        '--env',
+        ref,
+        '--',
+        process.execPath,
+        '-e',
+        "process.stdout.write(require('node:crypto').createHash('sha256').update(process.env.OPENAI_API_KEY ?? '').digest('hex'))",
+      ]),
+    )
+    expect(child.stdout).toBe(createHash('sha256').update(KEY).digest('hex'))
     // `coffer explain` counts the provider's names among the entries.
     const explained = JSON.parse(
       ok(await me.run(['explain', ref, 'OPENAI_API_KEY', '--json'])).stdout,

@@ -420,6 +420,29 @@ describe.each(engines)('AI provider connections over HTTP (%s)', (engine) => {
     expect(await countRows()).toEqual(before)
   })
 
+  it('lets exactly one of two concurrent attaches of one provider, or of one name, win', async () => {
+    const me = await withEnvironment()
+    const first = await connect(me.api, { provider: 'openai', label: 'First' })
+    const second = await connect(me.api, { provider: 'openai', label: 'Second' })
+    const replies = await Promise.all(
+      [first, second].map((c) => me.api.post(`${me.base}/providers`, { connectionId: c.id })),
+    )
+    expect(replies.map((r) => r.status).sort()).toEqual([201, 409])
+    expect(replies.find((r) => r.status === 409)!.body.errors[0].code).toBe('provider_conflict')
+    expect((await me.api.get(`${me.base}/providers`)).body.data).toHaveLength(1)
+
+    // A variable and a provider racing for ANTHROPIC_API_KEY: one holds it, the other is told who.
+    const anthropic = await connect(me.api, { provider: 'anthropic' })
+    const raced = await Promise.all([
+      me.api.post(`${me.base}/providers`, { connectionId: anthropic.id }),
+      me.api.post(`${me.base}/variables`, { name: 'ANTHROPIC_API_KEY', value: 'v' }),
+    ])
+    expect(raced.map((r) => r.status).sort()).toEqual([201, 409])
+    const lost = raced.find((r) => r.status === 409)!
+    expect(lost.body.errors[0].code).toBe('name_conflict')
+    expect(lost.body.detail).toMatch(/with the name ANTHROPIC_API_KEY already exists$/)
+  })
+
   it("keeps a team's connection to the team's environments", async () => {
     const lead = await freshUser()
     const slug = uniqueName('team')
