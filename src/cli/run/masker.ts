@@ -20,6 +20,8 @@ interface Pattern {
  *  reveal the value by where the markers fall. The CLI says so when it skips one. */
 export const MASK_MIN_LENGTH = 4
 
+const EMPTY = Buffer.alloc(0)
+
 /** The forms of a value that are masked, longest first; duplicates removed. */
 export function maskedForms(value: string): string[] {
   const raw = Buffer.from(value, 'utf8')
@@ -107,8 +109,10 @@ export class Masker {
       const found = this.firstMatch(buffer, position)
       const hold = final ? buffer.length : this.holdStart(buffer, position)
       if (!found || found.at >= hold) {
+        this.pending = hold === buffer.length ? EMPTY : Buffer.from(buffer.subarray(hold))
+        // Most chunks hold no value: hand them on as they are, without a copy.
+        if (out.length === 0) return buffer.subarray(position, hold)
         out.push(buffer.subarray(position, hold))
-        this.pending = Buffer.from(buffer.subarray(hold))
         return Buffer.concat(out)
       }
       out.push(buffer.subarray(position, found.at), found.pattern.replacement)
