@@ -1,7 +1,6 @@
 // The stored login (`$XDG_CONFIG_HOME/coffer/credentials.json`, SPEC.md §4) and which server and
 // token a command uses. The file holds a personal token: directory 0700, file 0600, written
 // atomically so a crash never leaves half a file or a moment of wider permissions.
-import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { dirname, isAbsolute, join } from 'node:path'
@@ -52,6 +51,8 @@ export function createCredentialStore(path: string): CredentialStore {
         await mkdir(directory, { recursive: true, mode: 0o700 })
         // Security: mkdir's mode does not apply to a directory that already existed.
         await chmod(directory, 0o700)
+        // node:crypto is loaded only to write (login), not on every command's start.
+        const { randomBytes } = await import('node:crypto')
         const temporary = `${path}.${String(process.pid)}.${randomBytes(6).toString('hex')}.tmp`
         // Security: created 0600 from the first byte ('wx' refuses to reuse an existing file).
         const file = await open(temporary, 'wx', 0o600)

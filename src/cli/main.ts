@@ -5,8 +5,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import type { ApiClient } from './api-client.js'
 import type { CredentialStore, Session } from './credentials.js'
-import { addEnvCommands } from './env-program.js'
-import { addProviderCommands } from './provider-program.js'
 import type { Output } from './output.js'
 import type { Prompter } from './prompt.js'
 
@@ -46,6 +44,7 @@ async function createDeps(globals: GlobalOptions): Promise<CliDeps> {
   const env = process.env
   const store = credentials.createCredentialStore(credentials.credentialsPath(env))
   let session: Promise<Session> | undefined
+  let prompter: Prompter | undefined
   const resolveSession = (): Promise<Session> =>
     (session ??= store.read().then((stored) =>
       credentials.resolveSession({
@@ -61,7 +60,11 @@ async function createDeps(globals: GlobalOptions): Promise<CliDeps> {
       stdout: process.stdout,
       stderr: process.stderr,
     }),
-    prompter: prompt.createPrompter({ input: process.stdin, output: process.stderr }),
+    // Made on first use: touching process.stdin opens it, which `coffer run` leaves to its child.
+    get prompter() {
+      prompter ??= prompt.createPrompter({ input: process.stdin, output: process.stderr })
+      return prompter
+    },
     env,
     team: globals.team,
     credentials: store,
@@ -90,29 +93,82 @@ function parseInteger(min: number, max: number) {
   }
 }
 
-function buildProgram(
-  run: <Args>(
-    command: Command,
-    load: () => Promise<CommandHandler<Args>>,
-    args: Args,
-  ) => Promise<void>,
-): Command {
-  const program = new Command('coffer')
-    .description('Coffer: a self-hosted secrets manager for agents, evaluations and services.')
-    .option(
-      '--server <url>',
-      'Coffer server URL (env COFFER_SERVER; default: the server you logged in to, else http://127.0.0.1:8080)',
+type Run = <Args>(
+  command: Command,
+  load: () => Promise<CommandHandler<Args>>,
+  args: Args,
+) => Promise<void>
+
+/** The program with its global options and no commands. */
+function globalProgram(): Command {
+  return (
+    new Command('coffer')
+      .description('Coffer: a self-hosted secrets manager for agents, evaluations and services.')
+      .option(
+        '--server <url>',
+        'Coffer server URL (env COFFER_SERVER; default: the server you logged in to, else http://127.0.0.1:8080)',
+      )
+      .option(
+        '--token <token>',
+        'personal or runtime token (prefer env COFFER_TOKEN: argv is visible)',
+      )
+      .option('--json', "print the API's data as JSON on stdout")
+      .option('--team <slug>', "work in a team's scope instead of your personal one")
+      .exitOverride()
+      // Errors are printed by the one catch below, in the CLI's own words.
+      .configureOutput({ outputError: () => undefined })
+      .showSuggestionAfterError(true)
+  )
+}
+
+/** `coffer run` is the hot path of the CLI (started hundreds of times a day): for it, main()
+ *  builds a program with this one command, skipping the definition of every other one. */
+function addRunCommand(program: Command, run: Run): void {
+  program
+    .command('run')
+    .description("start a program with its environment's resolved secrets (after --)")
+    .argument('[command...]', 'the program and its arguments, after --')
+    .option('--env <owner/env>', 'the environment (default: `environment:` in ./coffer.yaml)')
+    .option('--manifest <file>', 'requirements (default: ./coffer.yaml, else ./app.yaml)')
+    .option('--watch', 'restart the program when the environment changes')
+    .option('--mask', "replace secret values in the program's output with [masked:NAME]")
+    .option('--no-override', 'keep inherited variables instead of resolved values')
+    .option('--fallback <file>', 'keep an encrypted snapshot there; run from it when offline')
+    .option('--dry-run', 'print the names and sources that would be injected (no values)')
+    .action(
+      (
+        commandLine: string[],
+        options: {
+          env?: string
+          manifest?: string
+          watch?: boolean
+          mask?: boolean
+          override: boolean
+          fallback?: string
+          dryRun?: boolean
+        },
+        command: Command,
+      ) =>
+        run(command, async () => (await import('./commands/run.js')).run, {
+          command: commandLine,
+          env: options.env,
+          manifest: options.manifest,
+          watch: options.watch === true,
+          mask: options.mask === true,
+          override: options.override,
+          fallback: options.fallback,
+          dryRun: options.dryRun === true,
+        }),
     )
-    .option(
-      '--token <token>',
-      'personal or runtime token (prefer env COFFER_TOKEN: argv is visible)',
-    )
-    .option('--json', "print the API's data as JSON on stdout")
-    .option('--team <slug>', "work in a team's scope instead of your personal one")
-    .exitOverride()
-    // Errors are printed by the one catch below, in the CLI's own words.
-    .configureOutput({ outputError: () => undefined })
-    .showSuggestionAfterError(true)
+}
+
+/** Every command. The env and provider trees are loaded only here, not for `coffer run`. */
+async function buildProgram(run: Run): Promise<Command> {
+  const [{ addEnvCommands }, { addProviderCommands }] = await Promise.all([
+    import('./env-program.js'),
+    import('./provider-program.js'),
+  ])
+  const program = globalProgram()
 
   program
     .command('server')
@@ -285,42 +341,7 @@ function buildProgram(
       run(command, async () => (await loadTeam()).removeMember, { slug, username }),
     )
 
-  program
-    .command('run')
-    .description("start a program with its environment's resolved secrets (after --)")
-    .argument('[command...]', 'the program and its arguments, after --')
-    .option('--env <owner/env>', 'the environment (default: `environment:` in ./coffer.yaml)')
-    .option('--manifest <file>', 'requirements (default: ./coffer.yaml, else ./app.yaml)')
-    .option('--watch', 'restart the program when the environment changes')
-    .option('--mask', "replace secret values in the program's output with [masked:NAME]")
-    .option('--no-override', 'keep inherited variables instead of resolved values')
-    .option('--fallback <file>', 'keep an encrypted snapshot there; run from it when offline')
-    .option('--dry-run', 'print the names and sources that would be injected (no values)')
-    .action(
-      (
-        commandLine: string[],
-        options: {
-          env?: string
-          manifest?: string
-          watch?: boolean
-          mask?: boolean
-          override: boolean
-          fallback?: string
-          dryRun?: boolean
-        },
-        command: Command,
-      ) =>
-        run(command, async () => (await import('./commands/run.js')).run, {
-          command: commandLine,
-          env: options.env,
-          manifest: options.manifest,
-          watch: options.watch === true,
-          mask: options.mask === true,
-          override: options.override,
-          fallback: options.fallback,
-          dryRun: options.dryRun === true,
-        }),
-    )
+  addRunCommand(program, run)
 
   const audit = program
     .command('audit')
@@ -436,7 +457,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const result = await handler(args, deps)
     if (typeof result === 'number') exitCode = result
   }
-  const program = buildProgram(run)
+  let program: Command
+  if (commandOf(argv) === 'run') {
+    program = globalProgram()
+    addRunCommand(program, run)
+  } else {
+    program = await buildProgram(run)
+  }
   // Remembers the deepest command reached, so a usage error can point at its --help.
   const track = (command: Command): void => {
     command.hook('preSubcommand', (_parent, sub) => {
@@ -476,6 +503,19 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return ERROR_OUTCOMES[failure.code].exitCode
   }
+}
+
+/** The command named in `argv` (the first word that is neither an option nor a global option's
+ *  value), or undefined. */
+function commandOf(argv: readonly string[]): string | undefined {
+  const args = argv.slice(2)
+  for (let i = 0; i < args.length; i += 1) {
+    const arg = args[i] ?? ''
+    if (arg === '--') return undefined
+    if (['--server', '--token', '--team'].includes(arg)) i += 1
+    else if (!arg.startsWith('-')) return arg
+  }
+  return undefined
 }
 
 function usageMessage(error: CommanderError): string {
