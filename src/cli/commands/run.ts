@@ -201,7 +201,7 @@ async function resolveEnvironment(
       const keys = error.items.map((item) => item.param.replace(/^requirements\./, ''))
       throw new CofferError(
         'missing_required',
-        `${environment.ref} is missing required ${keys.length === 1 ? 'key' : 'keys'} ${keys.join(', ')}: set them with \`coffer env secret create ${environment.ref} --name NAME\`, or mark them optional in the manifest`,
+        `${environment.ref} is missing required ${keys.length === 1 ? 'key' : 'keys'} ${keys.join(', ')}: set ${keys.length === 1 ? 'it' : 'them'} with \`coffer env secret create ${environment.ref} --name NAME\`, or mark them optional in the manifest`,
       )
     }
     throw error
