@@ -24,7 +24,7 @@ export function createServices(deps: ServiceDeps, options: ServiceOptions = {}) 
   const environments = createEnvironmentService(deps)
   const entryWriter = createEntryWriter(deps, environments)
   const entries = createEntryService(deps, environments, entryWriter)
-  const providers = createProviderService(deps, environments, options.providers)
+  const providers = createProviderService(deps, environments, entryWriter, options.providers)
   return {
     accounts: createAccountService(deps),
     teams: createTeamService(deps),

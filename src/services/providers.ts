@@ -29,8 +29,8 @@ import type {
 import { auditActorOf, recordAudit } from './audit.js'
 import type { DataKeys } from './data-keys.js'
 import { isoNow, type ServiceDeps } from './deps.js'
-import type { EnvironmentPath } from './entries.js'
-import { environmentRef, type EnvironmentService, type VisibleEnvironment } from './environments.js'
+import type { EntryWriter, EnvironmentPath } from './entries.js'
+import { environmentRef, type EnvironmentService } from './environments.js'
 import { VERSIONS_KEPT, withIntegrityReport } from './secrets.js'
 import { teamOwner } from './teams.js'
 
@@ -201,9 +201,12 @@ const scopeError = (owner: OwnerRef) =>
 export function createProviderService(
   deps: ServiceDeps,
   environments: EnvironmentService,
+  writer: EntryWriter,
   options: ProviderOptions = DEFAULT_PROVIDER_OPTIONS,
 ) {
   const { store } = deps
+  // Attach and detach are entry writes: the same lock, claims and audit as entries.ts.
+  const { writable, audit: auditEnvironment } = writer
   const fetcher = options.fetch ?? globalThis.fetch
 
   /** The owner a request speaks for: the team of `teamId`, else the actor's personal scope. */
@@ -279,40 +282,6 @@ export function createProviderService(
       createdBy: who.id,
       createdByName: who.name,
     }
-  }
-
-  /** The environment, locked for writing (as entries.ts `writable`). */
-  async function writable(
-    tx: Store,
-    actor: Actor,
-    path: EnvironmentPath,
-  ): Promise<VisibleEnvironment> {
-    const visible = await environments.visible(actor, path.owner, path.env, 'env.write', tx)
-    await tx.lockOwner(visible.owner.id)
-    return visible
-  }
-
-  async function auditEnvironment(
-    tx: Store,
-    visible: VisibleEnvironment,
-    actor: Actor,
-    action: string,
-    target: Record<string, string | string[]>,
-    context: RequestContext,
-  ): Promise<void> {
-    const { environment, owner } = visible
-    await recordAudit(deps, tx, {
-      owner,
-      actor,
-      action,
-      target: {
-        environmentId: environment.id,
-        environment: environmentRef(owner.name, environment.name),
-        ...target,
-      },
-      context,
-      environmentId: environment.id,
-    })
   }
 
   /** Calls `GET {baseUrl}/models` with the key; never throws, never echoes the key. */
