@@ -279,9 +279,9 @@ async function waitForChange(
         lost = true
       } else {
         // A refused resolve (missing keys, revoked token): the running program keeps its values.
-        deps.output.warn(
-          `${error instanceof Error ? error.message : String(error)}; the program keeps its current values`,
-        )
+        // Security: only a CofferError's words are ours; another error's text may echo input.
+        const reason = error instanceof CofferError ? error.message : 'the resolve failed'
+        deps.output.warn(`${reason}; the program keeps its current values`)
       }
       await sleep(delay, signal)
       delay = Math.min(delay * 2, RETRY_MAX_MS)
