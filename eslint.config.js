@@ -17,7 +17,9 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', 'bin/*.js', 'bench/*.js'] },
+        projectService: {
+          allowDefaultProject: ['*.js', 'bin/*.cjs', 'bench/*.js', 'scripts/*.js'],
+        },
       },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -26,6 +28,18 @@ export default tseslint.config(
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-confusing-void-expression': 'off',
       '@typescript-eslint/consistent-type-definitions': 'off',
+    },
+  },
+  {
+    // The executable is CommonJS on purpose (bin/coffer.cjs says why).
+    files: ['bin/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      '@typescript-eslint/unbound-method': 'off',
     },
   },
   {

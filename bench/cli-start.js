@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline'
 const RUNS = Number(process.env.COFFER_BENCH_RUNS ?? 30)
 const MASK_BYTES = 100 * 1024 * 1024
 const root = join(import.meta.dirname, '..')
-const coffer = join(root, 'bin', 'coffer.js')
+const coffer = join(root, 'bin', 'coffer.cjs')
 
 /** Runs `argv` `runs` times (after 3 warm-ups); min and median wall time in ms. */
 function time(argv, env, runs = RUNS) {
@@ -153,7 +153,7 @@ async function api(base, token, method, path, body) {
 }
 
 /** A SQLite server with `admin/runbench`: 25 direct secrets and 25 variables, and a runtime token. */
-async function startBenchServer() {
+export async function startBenchServer() {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffer-bench-run-'))
   const child = spawn(process.execPath, [coffer, 'server', '--port', '0'], {
     env: {

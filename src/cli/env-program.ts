@@ -3,7 +3,7 @@
 // (and of `coffer run`) gains this file and nothing else.
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { parseDurationSeconds } from './duration.js'
-import type { CommandHandler } from './main.js'
+import type { CommandHandler } from './deps.js'
 
 export type Runner = <Args>(
   command: Command,

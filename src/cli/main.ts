@@ -1,87 +1,14 @@
-// The `coffer` executable (SPEC.md §4). commander only parses; a command's module, and the
-// adapters it needs, are imported when that command runs, so the eager import graph is commander
-// and this file (`coffer run` start-up time matters). The one catch turns every failure into
-// `coffer: <message>`, a next step where there is one, and ERROR_OUTCOMES' exit code.
+// The `coffer` program (SPEC.md §4) for every command line but a plain `coffer run`, which the
+// CLI's entry (entry.ts) parses and runs itself. commander only parses; a command's module, and
+// the adapters it needs, are imported when that command runs. The one catch turns every failure
+// into `coffer: <message>`, a next step where there is one, and ERROR_OUTCOMES' exit code.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import type { ApiClient } from './api-client.js'
-import type { CredentialStore, Session } from './credentials.js'
-import type { Output } from './output.js'
-import type { Prompter } from './prompt.js'
-
-export interface GlobalOptions {
-  readonly server?: string
-  readonly token?: string
-  readonly json?: boolean
-  readonly team?: string
-}
-
-/** What every command receives. Built here: with server.ts, the only place adapters are made. */
-export interface CliDeps {
-  readonly output: Output
-  readonly prompter: Prompter
-  readonly env: NodeJS.ProcessEnv
-  /** --team: the team a command works in; undefined means the user's personal scope. */
-  readonly team: string | undefined
-  readonly credentials: CredentialStore
-  session(): Promise<Session>
-  /** A client presenting the session's token. @throws CofferError('unauthenticated') without one. */
-  api(): Promise<ApiClient>
-  /** A client that presents no token (`coffer login`). */
-  anonymousApi(): Promise<ApiClient>
-}
-
-/** A handler may return an exit code (`coffer run` ends with its child's). */
-export type CommandHandler<Args> = (args: Args, deps: CliDeps) => Promise<unknown>
-
-async function createDeps(globals: GlobalOptions): Promise<CliDeps> {
-  const [errors, apiClient, credentials, output, prompt] = await Promise.all([
-    import('../domain/errors.js'),
-    import('./api-client.js'),
-    import('./credentials.js'),
-    import('./output.js'),
-    import('./prompt.js'),
-  ])
-  const env = process.env
-  const store = credentials.createCredentialStore(credentials.credentialsPath(env))
-  let session: Promise<Session> | undefined
-  let prompter: Prompter | undefined
-  const resolveSession = (): Promise<Session> =>
-    (session ??= store.read().then((stored) =>
-      credentials.resolveSession({
-        flagServer: globals.server,
-        flagToken: globals.token,
-        env,
-        stored,
-      }),
-    ))
-  return {
-    output: output.createOutput({
-      json: globals.json === true,
-      stdout: process.stdout,
-      stderr: process.stderr,
-    }),
-    // Made on first use: touching process.stdin opens it, which `coffer run` leaves to its child.
-    get prompter() {
-      prompter ??= prompt.createPrompter({ input: process.stdin, output: process.stderr })
-      return prompter
-    },
-    env,
-    team: globals.team,
-    credentials: store,
-    session: resolveSession,
-    async api() {
-      const { server, token } = await resolveSession()
-      if (token === undefined) {
-        throw new errors.CofferError('unauthenticated', `Not logged in to ${server}`)
-      }
-      return apiClient.createApiClient({ server, token })
-    },
-    async anonymousApi() {
-      const { server } = await resolveSession()
-      return apiClient.createApiClient({ server })
-    },
-  }
-}
+import { CofferError } from '../domain/errors.js'
+import { createDeps, type CommandHandler, type GlobalOptions } from './deps.js'
+import { addEnvCommands } from './env-program.js'
+import { reportFailure } from './failure.js'
+import { addProviderCommands } from './provider-program.js'
+import { flagsOf, GLOBAL_OPTIONS, RUN_OPTIONS } from './run/argv.js'
 
 function parseInteger(min: number, max: number) {
   return (text: string): number => {
@@ -101,73 +28,52 @@ type Run = <Args>(
 
 /** The program with its global options and no commands. */
 function globalProgram(): Command {
-  return (
-    new Command('coffer')
-      .description('Coffer: a self-hosted secrets manager for agents, evaluations and services.')
-      .option(
-        '--server <url>',
-        'Coffer server URL (env COFFER_SERVER; default: the server you logged in to, else http://127.0.0.1:8080)',
-      )
-      .option(
-        '--token <token>',
-        'personal or runtime token (prefer env COFFER_TOKEN: argv is visible)',
-      )
-      .option('--json', "print the API's data as JSON on stdout")
-      .option('--team <slug>', "work in a team's scope instead of your personal one")
-      .exitOverride()
-      // Errors are printed by the one catch below, in the CLI's own words.
-      .configureOutput({ outputError: () => undefined })
-      .showSuggestionAfterError(true)
-  )
+  const program = new Command('coffer')
+    .description('Coffer: a self-hosted secrets manager for agents, evaluations and services.')
+    .exitOverride()
+    // Errors are printed by the one catch below, in the CLI's own words.
+    .configureOutput({ outputError: () => undefined })
+    .showSuggestionAfterError(true)
+  for (const option of GLOBAL_OPTIONS) program.option(flagsOf(option), option.description)
+  return program
 }
 
-/** `coffer run` is the hot path of the CLI (started hundreds of times a day): for it, main()
- *  builds a program with this one command, skipping the definition of every other one. */
+/** `coffer run`: its options come from the table entry.ts's parser reads too (run/argv.ts). */
 function addRunCommand(program: Command, run: Run): void {
-  program
+  const command = program
     .command('run')
     .description("start a program with its environment's resolved secrets (after --)")
     .argument('[command...]', 'the program and its arguments, after --')
-    .option('--env <owner/env>', 'the environment (default: `environment:` in ./coffer.yaml)')
-    .option('--manifest <file>', 'requirements (default: ./coffer.yaml, else ./app.yaml)')
-    .option('--watch', 'restart the program when the environment changes')
-    .option('--mask', "replace secret values in the program's output with [masked:NAME]")
-    .option('--no-override', 'keep inherited variables instead of resolved values')
-    .option('--fallback <file>', 'keep an encrypted snapshot there; run from it when offline')
-    .option('--dry-run', 'print the names and sources that would be injected (no values)')
-    .action(
-      (
-        commandLine: string[],
-        options: {
-          env?: string
-          manifest?: string
-          watch?: boolean
-          mask?: boolean
-          override: boolean
-          fallback?: string
-          dryRun?: boolean
-        },
-        command: Command,
-      ) =>
-        run(command, async () => (await import('./commands/run.js')).run, {
-          command: commandLine,
-          env: options.env,
-          manifest: options.manifest,
-          watch: options.watch === true,
-          mask: options.mask === true,
-          override: options.override,
-          fallback: options.fallback,
-          dryRun: options.dryRun === true,
-        }),
-    )
+  for (const option of RUN_OPTIONS) command.option(flagsOf(option), option.description)
+  command.action(
+    (
+      commandLine: string[],
+      options: {
+        env?: string
+        manifest?: string
+        watch?: boolean
+        mask?: boolean
+        override: boolean
+        fallback?: string
+        dryRun?: boolean
+      },
+      command: Command,
+    ) =>
+      run(command, async () => (await import('./commands/run.js')).run, {
+        command: commandLine,
+        env: options.env,
+        manifest: options.manifest,
+        watch: options.watch === true,
+        mask: options.mask === true,
+        override: options.override,
+        fallback: options.fallback,
+        dryRun: options.dryRun === true,
+      }),
+  )
 }
 
-/** Every command. The env and provider trees are loaded only here, not for `coffer run`. */
-async function buildProgram(run: Run): Promise<Command> {
-  const [{ addEnvCommands }, { addProviderCommands }] = await Promise.all([
-    import('./env-program.js'),
-    import('./provider-program.js'),
-  ])
+/** Every command. */
+function buildProgram(run: Run): Command {
   const program = globalProgram()
 
   program
@@ -423,24 +329,6 @@ function commandPath(command: Command | undefined): string {
   return names.join(' ')
 }
 
-function hintFor(failure: { code: string; message: string }, path: string): string | undefined {
-  switch (failure.code) {
-    case 'unauthenticated':
-      // A failed login needs no advice to log in; nor does a message that already gives it.
-      return path === 'login' || failure.message.includes('coffer login')
-        ? undefined
-        : 'Run `coffer login` (or set COFFER_TOKEN), then try again.'
-    case 'usage':
-      return `Run \`coffer ${path === '' ? '' : `${path} `}--help\` for usage.`
-    case 'forbidden':
-      return path.startsWith('admin')
-        ? 'Only instance admins may do this.'
-        : 'Ask an admin of that team for a role that allows it.'
-    default:
-      return undefined
-  }
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   let active: Command | undefined
   let exitCode = 0
@@ -450,20 +338,11 @@ async function main(argv: readonly string[]): Promise<number> {
     args: Args,
   ): Promise<void> => {
     active = command
-    const [handler, deps] = await Promise.all([
-      load(),
-      createDeps(command.optsWithGlobals<GlobalOptions>()),
-    ])
-    const result = await handler(args, deps)
+    const handler = await load()
+    const result = await handler(args, createDeps(command.optsWithGlobals<GlobalOptions>()))
     if (typeof result === 'number') exitCode = result
   }
-  let program: Command
-  if (commandOf(argv) === 'run') {
-    program = globalProgram()
-    addRunCommand(program, run)
-  } else {
-    program = await buildProgram(run)
-  }
+  const program = buildProgram(run)
   // Remembers the deepest command reached, so a usage error can point at its --help.
   const track = (command: Command): void => {
     command.hook('preSubcommand', (_parent, sub) => {
@@ -478,44 +357,12 @@ async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     // --help and --version end through exitOverride as well, with exit code 0.
     if (error instanceof CommanderError && error.exitCode === 0) return 0
-    const [{ CofferError, asCofferError }, { ERROR_OUTCOMES }, { createOutput }] =
-      await Promise.all([
-        import('../domain/errors.js'),
-        import('../error-outcomes.js'),
-        import('./output.js'),
-      ])
-    const failure =
-      error instanceof CommanderError
-        ? new CofferError('usage', usageMessage(error))
-        : asCofferError(error)
-    const output = createOutput({ json: false, stdout: process.stdout, stderr: process.stderr })
-    // Anything that is not a CofferError is a bug of the CLI itself.
-    const isBug = failure !== error && !(error instanceof CommanderError)
-    output.error(
-      failure,
-      isBug
-        ? 'This is a bug in the Coffer CLI; run with COFFER_DEBUG=1 to see where it happened.'
-        : hintFor(failure, commandPath(active)),
+    return reportFailure(
+      error,
+      commandPath(active),
+      error instanceof CommanderError ? new CofferError('usage', usageMessage(error)) : undefined,
     )
-    if (isBug && process.env.COFFER_DEBUG) {
-      // Opt-in only: a foreign error's text may echo input.
-      output.notice(error instanceof Error ? (error.stack ?? error.message) : String(error))
-    }
-    return ERROR_OUTCOMES[failure.code].exitCode
   }
-}
-
-/** The command named in `argv` (the first word that is neither an option nor a global option's
- *  value), or undefined. */
-function commandOf(argv: readonly string[]): string | undefined {
-  const args = argv.slice(2)
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] ?? ''
-    if (arg === '--') return undefined
-    if (['--server', '--token', '--team'].includes(arg)) i += 1
-    else if (!arg.startsWith('-')) return arg
-  }
-  return undefined
 }
 
 function usageMessage(error: CommanderError): string {

@@ -1,7 +1,7 @@
 // `coffer admin …`: instance administration (SPEC.md §3.1). The server checks that the caller is
 // an instance admin; the password is read from a hidden prompt or stdin and never printed.
 import { CofferError } from '../../domain/errors.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { stripTrailingNewline } from '../prompt.js'
 
 export interface CreatedUser {

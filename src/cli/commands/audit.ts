@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto'
 import { verifyAuditChain, type AuditEvent } from '../../domain/audit.js'
 import { CofferError } from '../../domain/errors.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable, formatTime } from '../output.js'
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')

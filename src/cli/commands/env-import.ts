@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { CofferError } from '../../domain/errors.js'
 import { environmentPath, formatEnvironmentRef, parseEnvironmentRef } from '../environment-ref.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 
 export interface ImportResult {
   readonly created: readonly string[]

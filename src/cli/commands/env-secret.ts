@@ -11,7 +11,7 @@ import {
   parseEnvironmentRef,
   type EnvironmentRef,
 } from '../environment-ref.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable, formatTime } from '../output.js'
 import { ID_PATTERN, entryRef, pickByRef, syncedText, teamIdOfOwner } from './env.js'
 import { readValue, type Secret, type ValueFlags } from './secret.js'

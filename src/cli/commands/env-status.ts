@@ -11,7 +11,7 @@ import {
   parseEnvironmentRef,
   type EnvironmentRef,
 } from '../environment-ref.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatFields, formatTable, formatTime } from '../output.js'
 import { listEntries } from './env-secret.js'
 import { lastTest, listAttachedProviders } from './provider.js'

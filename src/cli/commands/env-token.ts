@@ -10,7 +10,7 @@ import {
   type EnvironmentRef,
 } from '../environment-ref.js'
 import type { ApiClient } from '../api-client.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable, formatTime } from '../output.js'
 import { entryRef, pickByRef } from './env.js'
 

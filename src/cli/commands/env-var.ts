@@ -8,7 +8,7 @@ import {
   type EnvironmentRef,
 } from '../environment-ref.js'
 import type { ApiClient } from '../api-client.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable, formatTime } from '../output.js'
 import { syncedText } from './env.js'
 

@@ -4,7 +4,7 @@
 import { CofferError } from '../../domain/errors.js'
 import { apiPath, type ApiClient } from '../api-client.js'
 import { environmentPath, formatEnvironmentRef, parseEnvironmentRef } from '../environment-ref.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable, formatTime } from '../output.js'
 
 export interface Environment {

@@ -11,7 +11,7 @@ import {
   type ExplainedName,
   type ListedProvider,
 } from '../explanation.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable } from '../output.js'
 import { getRequirements } from './env-status.js'
 import { listEntries } from './env-secret.js'

@@ -2,7 +2,7 @@
 // Neither the password nor the token is ever printed.
 import { hostname } from 'node:os'
 import { CofferError, isCofferError } from '../../domain/errors.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable } from '../output.js'
 import { stripTrailingNewline } from '../prompt.js'
 

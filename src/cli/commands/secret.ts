@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises'
 import { CofferError } from '../../domain/errors.js'
 import { Redacted } from '../../domain/redacted.js'
 import { apiPath, resolveTeamId, type ApiClient } from '../api-client.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatFields, formatTable, formatTime } from '../output.js'
 import { stripTrailingNewline } from '../prompt.js'
 

@@ -2,7 +2,7 @@
 // stdout line, `coffer listening on <url>`, is a contract (SPEC.md §7): tests and scripts read it.
 import { CofferError } from '../../domain/errors.js'
 import { startServer, type ServerOverrides } from '../../server.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 
 /** How long a closed server may take to let go of its last handle before the process ends anyway. */
 const EXIT_GRACE_MS = 5_000

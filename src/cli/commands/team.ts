@@ -1,7 +1,7 @@
 // `coffer team …`: teams and their members (SPEC.md §3.1). Roles are decided by the server;
 // this module only asks and reports.
 import { apiPath } from '../api-client.js'
-import type { CliDeps } from '../main.js'
+import type { CliDeps } from '../deps.js'
 import { formatTable, formatTime } from '../output.js'
 
 export interface Team {

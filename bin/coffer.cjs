@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// The `coffer` executable: runs the CLI that `npm ci` builds (the `prepare` script). CommonJS, so
+// that `coffer run` starts without the ES module loader (see src/cli/entry.ts).
+'use strict'
+const { existsSync } = require('node:fs')
+const { join } = require('node:path')
+
+const entry = join(__dirname, '..', 'dist', 'cli', 'entry.cjs')
+if (!existsSync(entry)) {
+  process.stderr.write(
+    'coffer: the CLI is not built yet. Run `npm ci` (or `npm run build`) first.\n',
+  )
+  process.exit(1)
+}
+require(entry)
