@@ -13,20 +13,28 @@ const MASK_BYTES = 100 * 1024 * 1024
 const root = join(import.meta.dirname, '..')
 const coffer = join(root, 'bin', 'coffer.cjs')
 
-/** Runs `argv` `runs` times (after 3 warm-ups); min and median wall time in ms. */
-function time(argv, env, runs = RUNS) {
-  const samples = []
-  for (let i = 0; i < runs + 3; i += 1) {
-    const started = process.hrtime.bigint()
-    const result = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] })
-    const ms = Number(process.hrtime.bigint() - started) / 1e6
-    if (result.status !== 0) {
-      throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr}`)
+/** Runs each command line `runs` times, interleaved (one of each per round, after 3 warm-up
+ *  rounds) so that the machine's drift during the run weighs on all alike; min and median wall
+ *  time in ms per label. */
+function timeInterleaved(commands, env, runs = RUNS) {
+  const samples = new Map(Object.keys(commands).map((label) => [label, []]))
+  for (let round = 0; round < runs + 3; round += 1) {
+    for (const [label, argv] of Object.entries(commands)) {
+      const started = process.hrtime.bigint()
+      const result = spawnSync(argv[0], argv.slice(1), { env, stdio: ['ignore', 'ignore', 'pipe'] })
+      const ms = Number(process.hrtime.bigint() - started) / 1e6
+      if (result.status !== 0) {
+        throw new Error(`${argv.join(' ')} exited ${result.status}: ${result.stderr}`)
+      }
+      if (round >= 3) samples.get(label).push(ms)
     }
-    if (i >= 3) samples.push(ms)
   }
-  samples.sort((a, b) => a - b)
-  return { min: samples[0], median: samples[Math.floor(samples.length / 2)] }
+  return Object.fromEntries(
+    [...samples].map(([label, times]) => {
+      times.sort((a, b) => a - b)
+      return [label, { min: times[0], median: times[Math.floor(times.length / 2)] }]
+    }),
+  )
 }
 
 function report(label, figures, baseline) {
@@ -88,25 +96,29 @@ export async function benchCliStart(target) {
       COFFER_SERVER: target.url,
       COFFER_TOKEN: target.token,
     }
-    console.log(`\ncoffer run start-up (${RUNS} runs each, 50 entries)`)
-    const baseline = time([process.execPath, '-e', '0'], env)
+    console.log(`\ncoffer run start-up (${RUNS} runs each, interleaved, 50 entries)`)
+    const timed = timeInterleaved(
+      {
+        node: [process.execPath, '-e', '0'],
+        floor: [process.execPath, join(root, 'bench', 'run-floor.cjs'), target.environment, 'true'],
+        coffer: [process.execPath, coffer, 'run', '--env', target.environment, '--', 'true'],
+        dotenvCli: [
+          process.execPath,
+          join(root, 'node_modules', 'dotenv-cli', 'cli.js'),
+          '-e',
+          dotenvFile,
+          '--',
+          'true',
+        ],
+      },
+      env,
+    )
+    const baseline = timed.node
     report('node -e 0', baseline)
-    const run = time(
-      [process.execPath, coffer, 'run', '--env', target.environment, '--', 'true'],
-      env,
-    )
+    report('floor: node:http resolve + spawn', timed.floor, baseline)
+    const run = timed.coffer
     report('coffer run -- true', run, baseline)
-    const dotenvCli = time(
-      [
-        process.execPath,
-        join(root, 'node_modules', 'dotenv-cli', 'cli.js'),
-        '-e',
-        dotenvFile,
-        '--',
-        'true',
-      ],
-      env,
-    )
+    const dotenvCli = timed.dotenvCli
     report('dotenv-cli (local file)', dotenvCli, baseline)
     // dotenvx on an encrypted copy of the same file, as its users run it.
     const dotenvx = join(root, 'node_modules', '@dotenvx', 'dotenvx', 'src', 'cli', 'dotenvx.js')
@@ -117,11 +129,11 @@ export async function benchCliStart(target) {
     })
     const dotenvxRun =
       encrypted.status === 0
-        ? time(
-            [process.execPath, dotenvx, 'run', '-f', dotenvFile, '--', 'true'],
-            { ...env },
+        ? timeInterleaved(
+            { dotenvx: [process.execPath, dotenvx, 'run', '-f', dotenvFile, '--', 'true'] },
+            env,
             Math.min(RUNS, 10),
-          )
+          ).dotenvx
         : undefined
     if (dotenvxRun) report('dotenvx run (encrypted file)', dotenvxRun, baseline)
     else console.log('  dotenvx: encrypt failed, skipped')
@@ -132,7 +144,14 @@ export async function benchCliStart(target) {
     console.log(
       `  unmasked ${plain.toFixed(0)} MB/s   masked ${masked.toFixed(0)} MB/s   ratio ${(masked / plain).toFixed(2)}`,
     )
-    return { baseline, run, dotenvCli, dotenvx: dotenvxRun, maskRatio: masked / plain }
+    return {
+      baseline,
+      floor: timed.floor,
+      run,
+      dotenvCli,
+      dotenvx: dotenvxRun,
+      maskRatio: masked / plain,
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
