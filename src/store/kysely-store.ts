@@ -154,6 +154,31 @@ const joinedScope = (pendingRevisions: RevisionChange[]): Scope => ({
 
 const TRUE_FALSE = (value: boolean) => (value ? 1 : 0)
 
+/** Rows per multi-row INSERT: 8 parameters each stays far below either engine's limit. */
+const AUDIT_ROWS_PER_INSERT = 100
+
+async function insertAuditRows(
+  db: Kysely<Database>,
+  traits: StoreTraits,
+  events: readonly AuditRecord[],
+): Promise<void> {
+  for (let start = 0; start < events.length; start += AUDIT_ROWS_PER_INSERT) {
+    const rows = events.slice(start, start + AUDIT_ROWS_PER_INSERT).map((event) => ({
+      id: event.id,
+      owner_id: event.ownerId,
+      seq: event.seq,
+      at: event.at,
+      body: event.body,
+      action: event.action,
+      environment_id: event.environmentId,
+      hash: event.hash,
+    }))
+    await uniquely(traits, 'The audit chain already has an event at this position', () =>
+      db.insertInto('audit_events').values(rows).execute(),
+    )
+  }
+}
+
 /** Runs `run`, turning a unique-key violation into `name_conflict` with `words` as details.
  *  Security: the words are fixed text; driver messages may quote row values, so they stay in
  *  the cause, which is logged, never shown. */
@@ -851,23 +876,9 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
         .executeTakeFirst()
     },
 
-    async insertAuditEvent(event) {
-      await uniquely(traits, 'The audit chain already has an event at this position', () =>
-        db
-          .insertInto('audit_events')
-          .values({
-            id: event.id,
-            owner_id: event.ownerId,
-            seq: event.seq,
-            at: event.at,
-            body: event.body,
-            action: event.action,
-            environment_id: event.environmentId,
-            hash: event.hash,
-          })
-          .execute(),
-      )
-    },
+    insertAuditEvent: (event) => insertAuditRows(db, traits, [event]),
+
+    insertAuditEvents: (events) => insertAuditRows(db, traits, events),
 
     async listAuditEvents(filter) {
       if (filter.ownerIds.length === 0) return []

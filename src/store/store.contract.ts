@@ -766,6 +766,30 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         await expect(store.insertAuditEvent(anEvent(newId(), 1))).resolves.toBeUndefined()
       })
 
+      it('inserts a batch of events, of several chains, in one call', async () => {
+        const owner = newId()
+        const other = newId()
+        const batch = [1, 2, 3].map((seq) => anEvent(owner, seq)).concat(anEvent(other, 1))
+        await store.insertAuditEvents(batch)
+
+        expect(await store.findAuditHead(owner)).toStrictEqual({ seq: 3, hash: batch[2]?.hash })
+        expect(await store.findAuditHead(other)).toStrictEqual({ seq: 1, hash: batch[3]?.hash })
+        await expect(store.insertAuditEvents([])).resolves.toBeUndefined()
+      })
+
+      it('writes none of a batch that would fork a chain', async () => {
+        const owner = newId()
+        await store.insertAuditEvent(anEvent(owner, 1))
+        const fresh = newId()
+
+        const fork = store.insertAuditEvents([anEvent(fresh, 1), anEvent(owner, 1)])
+        await expect(fork).rejects.toMatchObject({ code: 'name_conflict' })
+        expect(await store.findAuditHead(fresh)).toBeUndefined()
+        const repeated = store.insertAuditEvents([anEvent(fresh, 1), anEvent(fresh, 1)])
+        await expect(repeated).rejects.toMatchObject({ code: 'name_conflict' })
+        expect(await store.findAuditHead(fresh)).toBeUndefined()
+      })
+
       it('round-trips an event', async () => {
         const event = anEvent(newId(), 1, { environmentId: newId(), body: '{"a":"ü\\n"}' })
         await store.insertAuditEvent(event)

@@ -380,6 +380,9 @@ export interface Store {
   ): Promise<{ readonly seq: number; readonly hash: string } | undefined>
   /** `name_conflict` if (ownerId, seq) exists: the chain never forks. */
   insertAuditEvent(event: AuditRecord): Promise<void>
+  /** Several events in as few statements as the engine allows (the resolve journal's batches);
+   *  all or none: `name_conflict` if any (ownerId, seq) exists or repeats. */
+  insertAuditEvents(events: readonly AuditRecord[]): Promise<void>
   /** Newest first (at desc, id desc). */
   listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]>
   // ---- Environments (issue #4) ----
