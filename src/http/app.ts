@@ -2,11 +2,11 @@
 // call it in process while end-to-end tests start the real server.
 import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { CofferError } from '../domain/errors.js'
 import type { Services } from '../services/index.js'
 import { authentication } from './auth.js'
+import { readBodies } from './body.js'
 import type { AppEnv } from './context.js'
 import { errorResponse, unsupportedMediaType, validationError } from './errors.js'
 import { registerDocs } from './routes/docs.js'
@@ -71,17 +71,7 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
     )
   })
 
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: BODY_LIMIT_BYTES,
-      onError: () => {
-        throw new CofferError('too_large', 'The request body is larger than 1 MiB', {
-          param: 'body',
-        })
-      },
-    }),
-  )
+  app.use('/api/*', readBodies(BODY_LIMIT_BYTES))
   app.use('/api/*', async (c, next) => {
     if (BODY_METHODS.has(c.req.method) && hasBody(c)) {
       const type = c.req.header('content-type') ?? ''
