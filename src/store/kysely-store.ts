@@ -1407,7 +1407,31 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
           ...values,
         })
         .onConflict((oc) =>
-          oc.columns(['environment_id', 'kind', 'consumer_id']).doUpdateSet(values),
+          oc
+            .columns(['environment_id', 'kind', 'consumer_id'])
+            .doUpdateSet(values)
+            // Batches may commit out of order: an older resolve never replaces a newer one.
+            .where(({ eb, and, or, ref }) =>
+              or([
+                eb(
+                  'environment_consumers.last_resolved_revision',
+                  '<',
+                  ref('excluded.last_resolved_revision'),
+                ),
+                and([
+                  eb(
+                    'environment_consumers.last_resolved_revision',
+                    '=',
+                    ref('excluded.last_resolved_revision'),
+                  ),
+                  eb(
+                    'environment_consumers.last_resolved_at',
+                    '<=',
+                    ref('excluded.last_resolved_at'),
+                  ),
+                ]),
+              ]),
+            ),
         )
         .execute()
     },

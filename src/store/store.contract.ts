@@ -1808,6 +1808,20 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.listConsumers(environment.id, at(0))).toStrictEqual([later])
       })
 
+      it('keeps the newer resolve when an older one arrives late (batches out of order)', async () => {
+        const environment = await aSavedEnvironment()
+        const newer = aConsumer(environment.id, { lastResolvedAt: at(9), lastResolvedRevision: 7 })
+        await store.upsertConsumer(newer)
+        await store.upsertConsumer({ ...newer, lastResolvedAt: at(8), lastResolvedRevision: 6 })
+        await store.upsertConsumer({ ...newer, lastResolvedAt: at(7), lastResolvedRevision: 7 })
+        expect(await store.listConsumers(environment.id, at(0))).toStrictEqual([newer])
+
+        // A newer revision wins even with an earlier clock (another replica's).
+        const next = { ...newer, lastResolvedAt: at(8), lastResolvedRevision: 8 }
+        await store.upsertConsumer(next)
+        expect(await store.listConsumers(environment.id, at(0))).toStrictEqual([next])
+      })
+
       it('lists consumers that resolved since a time, newest first, one environment only', async () => {
         const environment = await aSavedEnvironment()
         const other = await aSavedEnvironment()

@@ -472,7 +472,8 @@ export interface Store {
   deleteRuntimeToken(environmentId: string, id: string): Promise<boolean>
   touchRuntimeToken(id: string, at: string): Promise<void>
 
-  /** Inserts or replaces the consumer's last resolve. */
+  /** Inserts or replaces the consumer's last resolve, unless the stored one is newer (a higher
+   *  revision, or the same one later): batches may commit out of order. */
   upsertConsumer(consumer: ConsumerRecord): Promise<void>
   /** Consumers of the environment that resolved at or after `since`, newest first. */
   listConsumers(environmentId: string, since: string): Promise<ConsumerRecord[]>
