@@ -1411,23 +1411,23 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
             .columns(['environment_id', 'kind', 'consumer_id'])
             .doUpdateSet(values)
             // Batches may commit out of order: an older resolve never replaces a newer one.
-            .where(({ eb, and, or, ref }) =>
-              or([
+            .where((eb) =>
+              eb.or([
                 eb(
                   'environment_consumers.last_resolved_revision',
                   '<',
-                  ref('excluded.last_resolved_revision'),
+                  eb.ref('excluded.last_resolved_revision'),
                 ),
-                and([
+                eb.and([
                   eb(
                     'environment_consumers.last_resolved_revision',
                     '=',
-                    ref('excluded.last_resolved_revision'),
+                    eb.ref('excluded.last_resolved_revision'),
                   ),
                   eb(
                     'environment_consumers.last_resolved_at',
                     '<=',
-                    ref('excluded.last_resolved_at'),
+                    eb.ref('excluded.last_resolved_at'),
                   ),
                 ]),
               ]),
