@@ -1,5 +1,6 @@
 // npm run bench: throughput of Coffer's routes as a ratio of the framework's hello-world,
-// measured in the same run on this machine (autocannon over loopback, 10 connections).
+// measured in the same run on this machine (autocannon over loopback, 10 connections), beside
+// the floor under resolve (bench/resolve-floor.js).
 // Set COFFER_BENCH_DATABASE_URL (a PostgreSQL URL) to measure PostgreSQL as well.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -169,6 +170,26 @@ async function main() {
   } finally {
     hello.stop()
   }
+  // The floor under resolve (bench/resolve-floor.js): the same work on raw SQLite statements.
+  const floors = {}
+  for (const [label, audited] of [
+    ['floor: resolve, raw SQLite + audit', '1'],
+    ['floor: resolve, raw SQLite, no audit', '0'],
+  ]) {
+    const floor = await start(process.execPath, [join(root, 'bench/resolve-floor.js')], {
+      RESOLVE_FLOOR_AUDIT: audited,
+    })
+    try {
+      floors[label] = await measure(label, {
+        url: `${floor.url}/api/v1/environments/o1/floor/resolve`,
+        method: 'POST',
+        headers: { authorization: 'Bearer cft_floor', 'content-type': 'application/json' },
+        body: '{}',
+      })
+    } finally {
+      floor.stop()
+    }
+  }
   const results = { sqlite: await benchCoffer('sqlite', {}) }
   const pgUrl = process.env.COFFER_BENCH_DATABASE_URL
   if (pgUrl) {
@@ -188,6 +209,9 @@ async function main() {
     }
   }
   console.log('\nRatios to the hello-world baseline measured above:')
+  for (const [label, floor] of Object.entries(floors)) {
+    console.log(`  ${label}: ${(floor.rps / baseline.rps).toFixed(3)} (p99 ${floor.p99ms} ms)`)
+  }
   for (const [engine, { list, create, resolve }] of Object.entries(results)) {
     console.log(
       `  ${engine.padEnd(9)} GET /secrets/ ${(list.rps / baseline.rps).toFixed(3)}   POST /secrets/ ${(create.rps / baseline.rps).toFixed(3)}`,
