@@ -1,7 +1,7 @@
 // readBodies: the body as Hono's readers see it, its size limit by declared length and while
 // streaming (chunked), and the same limit in-process, where Node's request is absent.
 import { request, type IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { createAdaptorServer } from '@hono/node-server'
 import { Hono } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -11,8 +11,18 @@ import { errorResponse } from './errors.js'
 
 const LIMIT = 1024
 
+/** Requests whose middleware chain has ended, whichever way. */
+let settled = 0
+
 function testApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+  app.use(async (_c, next) => {
+    try {
+      await next()
+    } finally {
+      settled += 1
+    }
+  })
   app.use(readBodies(LIMIT))
   app.post('/json', async (c) => c.json({ parsed: (await c.req.json()) as unknown }))
   app.post('/text', async (c) => c.text(await c.req.text()))
@@ -96,6 +106,28 @@ describe('readBodies through Node', () => {
     const streamed = await post('/bytes', [exact, 'x'.repeat(LIMIT)], true)
     expect(streamed.status).toBe(413)
     expect(JSON.parse(streamed.text)).toMatchObject({ errors: [{ code: 'too_large' }] })
+  })
+})
+
+describe('readBodies when the client goes away', () => {
+  const server = createAdaptorServer({ fetch: testApp().fetch })
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)))
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  it('ends the request when the body stops half-way, instead of waiting forever', async () => {
+    const { port } = server.address() as AddressInfo
+    const before = settled
+    const socket = connect(port, '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(
+      'POST /bytes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    socket.destroy()
+    for (let waited = 0; settled === before && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    expect(settled).toBe(before + 1)
   })
 })
 

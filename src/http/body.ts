@@ -65,10 +65,13 @@ function readAll(
     }
     incoming.on('data', onData)
     incoming.once('end', () => resolve(Buffer.concat(chunks, size)))
-    incoming.once('error', () =>
+    const unreadable = () =>
       reject(
         new CofferError('bad_request', 'The request body could not be read', { param: 'body' }),
-      ),
-    )
+      )
+    incoming.once('error', unreadable)
+    // A client gone mid-body: without this the request would wait forever (after 'end' a settled
+    // promise ignores it).
+    incoming.once('close', unreadable)
   })
 }
