@@ -4,6 +4,7 @@ import { sql, type Kysely, type Selectable, type Updateable } from 'kysely'
 import { CofferError } from '../domain/errors.js'
 import type { OwnerRef, Team } from '../domain/types.js'
 import { MIGRATION_TABLE, MIGRATIONS } from './migrations/index.js'
+import { prepareQuery } from './prepared.js'
 import type {
   AuditEventsTable,
   Database,
@@ -118,12 +119,13 @@ export function driverErrorCode(error: unknown): string | undefined {
 export function createKyselyStore(db: Kysely<Database>, traits: StoreTraits): Store {
   let closing: Promise<void> | undefined
   const bus = new RevisionBus(traits)
-  return storeOn(db, traits, bus, {
+  const hot = createHotQueries()
+  return storeOn(db, traits, bus, hot, {
     async transaction(work) {
       const committed: RevisionChange[] = []
       const result = await db
         .transaction()
-        .execute((trx) => work(storeOn(trx, traits, bus, joinedScope(committed))))
+        .execute((trx) => work(storeOn(trx, traits, bus, hot, joinedScope(committed))))
       // Only now are the moves visible to others: tell this process's listeners.
       for (const change of committed) bus.emit(change)
       return result
@@ -135,6 +137,87 @@ export function createKyselyStore(db: Kysely<Database>, traits: StoreTraits): St
       })()),
   })
 }
+
+/** The queries every resolve makes, compiled once per store (prepared.ts). */
+function createHotQueries() {
+  return {
+    ownerByName: prepareQuery((db, name: string) =>
+      db.selectFrom('owners').select(['id', 'kind', 'name']).where('name', '=', name),
+    ),
+    environmentByName: prepareQuery((db, ownerId: string, name: string) =>
+      db
+        .selectFrom('environments')
+        .selectAll()
+        .where('owner_id', '=', ownerId)
+        .where('name', '=', name),
+    ),
+    runtimeTokenByHash: prepareQuery((db, tokenHash: string) =>
+      db
+        .selectFrom('runtime_tokens')
+        .selectAll()
+        .where((eb) =>
+          eb.or([eb('token_hash', '=', tokenHash), eb('previous_token_hash', '=', tokenHash)]),
+        ),
+    ),
+    auditHead: prepareQuery((db, ownerId: string) =>
+      db
+        .selectFrom('audit_events')
+        .select(['seq', 'hash'])
+        .where('owner_id', '=', ownerId)
+        .orderBy('seq', 'desc')
+        .limit(sql.lit(1)),
+    ),
+    upsertConsumer: prepareQuery(
+      (
+        db,
+        environmentId: string,
+        kind: ConsumerRecord['kind'],
+        consumerId: string,
+        name: string,
+        lastResolvedAt: string,
+        lastResolvedRevision: number,
+      ) => {
+        const values = {
+          name,
+          last_resolved_at: lastResolvedAt,
+          last_resolved_revision: lastResolvedRevision,
+        }
+        return db
+          .insertInto('environment_consumers')
+          .values({ environment_id: environmentId, kind, consumer_id: consumerId, ...values })
+          .onConflict((oc) =>
+            oc
+              .columns(['environment_id', 'kind', 'consumer_id'])
+              .doUpdateSet(values)
+              // Batches may commit out of order: an older resolve never replaces a newer one.
+              .where((eb) =>
+                eb.or([
+                  eb(
+                    'environment_consumers.last_resolved_revision',
+                    '<',
+                    eb.ref('excluded.last_resolved_revision'),
+                  ),
+                  eb.and([
+                    eb(
+                      'environment_consumers.last_resolved_revision',
+                      '=',
+                      eb.ref('excluded.last_resolved_revision'),
+                    ),
+                    eb(
+                      'environment_consumers.last_resolved_at',
+                      '<=',
+                      eb.ref('excluded.last_resolved_at'),
+                    ),
+                  ]),
+                ]),
+              ),
+          )
+      },
+    ),
+  }
+}
+
+type HotQueries = ReturnType<typeof createHotQueries>
 
 /** How a store begins transactions and closes: the root store versus one inside a transaction. */
 interface Scope {
@@ -386,7 +469,13 @@ const CLAIM_ATTEMPTS = 3
 /** pg returns count(*) (a bigint) as a string; better-sqlite3 as a number. */
 const count = (row: { n: string | number | bigint } | undefined): number => Number(row?.n ?? 0)
 
-function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, scope: Scope): Store {
+function storeOn(
+  db: Kysely<Database>,
+  traits: StoreTraits,
+  bus: RevisionBus,
+  hot: HotQueries,
+  scope: Scope,
+): Store {
   /** Runs `work` atomically: in the current transaction, or in a new one. */
   const atomically = <T>(work: (q: Kysely<Database>) => Promise<T>): Promise<T> =>
     db.isTransaction ? work(db) : db.transaction().execute(work)
@@ -414,11 +503,7 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
     close: () => scope.close(),
 
     async findOwnerByName(name) {
-      const row = await db
-        .selectFrom('owners')
-        .select(['id', 'kind', 'name'])
-        .where('name', '=', name)
-        .executeTakeFirst()
+      const [row] = await hot.ownerByName(db, name)
       return row && toOwner(row)
     },
 
@@ -867,13 +952,8 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
     },
 
     async findAuditHead(ownerId) {
-      return db
-        .selectFrom('audit_events')
-        .select(['seq', 'hash'])
-        .where('owner_id', '=', ownerId)
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst()
+      const [row] = await hot.auditHead(db, ownerId)
+      return row
     },
 
     insertAuditEvent: (event) => insertAuditRows(db, traits, [event]),
@@ -930,12 +1010,7 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
     },
 
     async findEnvironmentByName(ownerId, name) {
-      const row = await db
-        .selectFrom('environments')
-        .selectAll()
-        .where('owner_id', '=', ownerId)
-        .where('name', '=', name)
-        .executeTakeFirst()
+      const [row] = await hot.environmentByName(db, ownerId, name)
       return row && toEnvironment(row)
     },
 
@@ -1330,13 +1405,7 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
     async findRuntimeTokenByHash(tokenHash) {
       // Both columns are uniquely indexed; whether a previous hash is still in its grace
       // period is the caller's check (previousExpiresAt).
-      const row = await db
-        .selectFrom('runtime_tokens')
-        .selectAll()
-        .where((eb) =>
-          eb.or([eb('token_hash', '=', tokenHash), eb('previous_token_hash', '=', tokenHash)]),
-        )
-        .executeTakeFirst()
+      const [row] = await hot.runtimeTokenByHash(db, tokenHash)
       return row && toRuntimeToken(row)
     },
 
@@ -1393,47 +1462,15 @@ function storeOn(db: Kysely<Database>, traits: StoreTraits, bus: RevisionBus, sc
     },
 
     async upsertConsumer(consumer) {
-      const values = {
-        name: consumer.name,
-        last_resolved_at: consumer.lastResolvedAt,
-        last_resolved_revision: consumer.lastResolvedRevision,
-      }
-      await db
-        .insertInto('environment_consumers')
-        .values({
-          environment_id: consumer.environmentId,
-          kind: consumer.kind,
-          consumer_id: consumer.consumerId,
-          ...values,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['environment_id', 'kind', 'consumer_id'])
-            .doUpdateSet(values)
-            // Batches may commit out of order: an older resolve never replaces a newer one.
-            .where((eb) =>
-              eb.or([
-                eb(
-                  'environment_consumers.last_resolved_revision',
-                  '<',
-                  eb.ref('excluded.last_resolved_revision'),
-                ),
-                eb.and([
-                  eb(
-                    'environment_consumers.last_resolved_revision',
-                    '=',
-                    eb.ref('excluded.last_resolved_revision'),
-                  ),
-                  eb(
-                    'environment_consumers.last_resolved_at',
-                    '<=',
-                    eb.ref('excluded.last_resolved_at'),
-                  ),
-                ]),
-              ]),
-            ),
-        )
-        .execute()
+      await hot.upsertConsumer(
+        db,
+        consumer.environmentId,
+        consumer.kind,
+        consumer.consumerId,
+        consumer.name,
+        consumer.lastResolvedAt,
+        consumer.lastResolvedRevision,
+      )
     },
 
     async listConsumers(environmentId, since) {
