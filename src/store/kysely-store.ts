@@ -4,7 +4,7 @@ import { sql, type Kysely, type Selectable, type Updateable } from 'kysely'
 import { CofferError } from '../domain/errors.js'
 import type { OwnerRef, Team } from '../domain/types.js'
 import { MIGRATION_TABLE, MIGRATIONS } from './migrations/index.js'
-import { prepareQuery } from './prepared.js'
+import { prepareQuery, type PreparedQuery } from './prepared.js'
 import type {
   AuditEventsTable,
   Database,
@@ -140,7 +140,34 @@ export function createKyselyStore(db: Kysely<Database>, traits: StoreTraits): St
 
 /** The queries every resolve makes, compiled once per store (prepared.ts). */
 function createHotQueries() {
+  type AuditValue = string | number | null
+  // One INSERT per number of rows: a resolve batch holds as many as requests arrived together.
+  const auditInserts = new Map<number, PreparedQuery<AuditValue[], unknown>>()
   return {
+    insertAuditRows(count: number): PreparedQuery<AuditValue[], unknown> {
+      let prepared = auditInserts.get(count)
+      if (!prepared) {
+        prepared = prepareQuery((db, ...values: AuditValue[]) =>
+          db.insertInto('audit_events').values(
+            Array.from({ length: count }, (_, row) => {
+              const at = (column: number) => values[row * 8 + column] as never
+              return {
+                id: at(0),
+                owner_id: at(1),
+                seq: at(2),
+                at: at(3),
+                body: at(4),
+                action: at(5),
+                environment_id: at(6),
+                hash: at(7),
+              }
+            }),
+          ),
+        )
+        auditInserts.set(count, prepared)
+      }
+      return prepared
+    },
     ownerByName: prepareQuery((db, name: string) =>
       db.selectFrom('owners').select(['id', 'kind', 'name']).where('name', '=', name),
     ),
@@ -243,21 +270,23 @@ const AUDIT_ROWS_PER_INSERT = 100
 async function insertAuditRows(
   db: Kysely<Database>,
   traits: StoreTraits,
+  hot: HotQueries,
   events: readonly AuditRecord[],
 ): Promise<void> {
   for (let start = 0; start < events.length; start += AUDIT_ROWS_PER_INSERT) {
-    const rows = events.slice(start, start + AUDIT_ROWS_PER_INSERT).map((event) => ({
-      id: event.id,
-      owner_id: event.ownerId,
-      seq: event.seq,
-      at: event.at,
-      body: event.body,
-      action: event.action,
-      environment_id: event.environmentId,
-      hash: event.hash,
-    }))
+    const chunk = events.slice(start, start + AUDIT_ROWS_PER_INSERT)
+    const values = chunk.flatMap((event) => [
+      event.id,
+      event.ownerId,
+      event.seq,
+      event.at,
+      event.body,
+      event.action,
+      event.environmentId,
+      event.hash,
+    ])
     await uniquely(traits, 'The audit chain already has an event at this position', () =>
-      db.insertInto('audit_events').values(rows).execute(),
+      hot.insertAuditRows(chunk.length)(db, ...values),
     )
   }
 }
@@ -956,9 +985,9 @@ function storeOn(
       return row
     },
 
-    insertAuditEvent: (event) => insertAuditRows(db, traits, [event]),
+    insertAuditEvent: (event) => insertAuditRows(db, traits, hot, [event]),
 
-    insertAuditEvents: (events) => insertAuditRows(db, traits, events),
+    insertAuditEvents: (events) => insertAuditRows(db, traits, hot, events),
 
     async listAuditEvents(filter) {
       if (filter.ownerIds.length === 0) return []

@@ -6,13 +6,15 @@ import type { Database } from './schema.js'
 
 describe('prepareQuery', () => {
   const raw = new SqliteDatabase(':memory:')
-  raw.exec(`create table owners (id text primary key, kind text, name text unique)`)
+  raw.exec(
+    `create table owners (id text primary key, kind text, name text unique, created_at text)`,
+  )
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) })
   afterAll(() => db.destroy())
 
   it('runs the query compiled at first use with each call’s arguments, in any order and repeated', async () => {
     const insert = prepareQuery((q, id: string, kind: 'user' | 'team', name: string) =>
-      q.insertInto('owners').values({ id, kind, name }),
+      q.insertInto('owners').values({ id, kind, name, created_at: id }),
     )
     const byNameOrId = prepareQuery((q, name: string, id: string) =>
       q
