@@ -6,8 +6,14 @@ import { Client, Pool, type PoolConfig } from 'pg'
 import { CofferError } from '../domain/errors.js'
 import { createKyselyStore, driverErrorCode, type StoreTraits } from './kysely-store.js'
 import { migrateToLatest } from './migrations/index.js'
+import { prepareQuery } from './prepared.js'
 import type { Database } from './schema.js'
 import type { RevisionChange, Store } from './store.js'
+
+/** Every resolve batch takes this lock: compiled once (prepared.ts), PostgreSQL's SQL for all. */
+const lockOwnerRow = prepareQuery((tx, ownerId: string) =>
+  tx.selectFrom('owners').select('id').where('id', '=', ownerId).forUpdate(),
+)
 
 export const POSTGRES_TRAITS: StoreTraits = {
   engine: 'postgres',
@@ -16,7 +22,7 @@ export const POSTGRES_TRAITS: StoreTraits = {
   // A row lock on the owner: a second writer of the same owner (in this process or another
   // replica) waits here until the first transaction commits or rolls back.
   lockOwner: async (tx, ownerId) => {
-    await tx.selectFrom('owners').select('id').where('id', '=', ownerId).forUpdate().execute()
+    await lockOwnerRow(tx, ownerId)
   },
 }
 

@@ -16,7 +16,7 @@ export type PreparedQuery<Args extends readonly unknown[], Row> = (
 /**
  * `build` is called once, on first use, with placeholders for its arguments; every value the query
  * sends must be one of them (anything else throws at that first use, so a test catches it), in any
- * order and any number of times. The compiled SQL is this store's dialect's: make one per store.
+ * order and any number of times. The compiled SQL is the dialect's: one per engine at least.
  */
 export function prepareQuery<Args extends readonly unknown[], Row>(
   build: (db: Kysely<Database>, ...args: Args) => Compilable<Row>,
