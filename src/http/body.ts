@@ -52,10 +52,14 @@ function readAll(
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
+    // 'close' follows every 'end': the error is made only for a body that did not arrive
+    // (an Error's stack costs more than reading a small body).
+    let settled = false
     const onData = (chunk: Buffer): void => {
       size += chunk.length
       if (size > maxBytes) {
         // The rest stays unread; the 413 closes the connection (app.ts onError).
+        settled = true
         incoming.off('data', onData)
         incoming.pause()
         reject(tooLarge())
@@ -63,15 +67,20 @@ function readAll(
       }
       chunks.push(chunk)
     }
-    incoming.on('data', onData)
-    incoming.once('end', () => resolve(Buffer.concat(chunks, size)))
-    const unreadable = () =>
+    const unreadable = () => {
+      if (settled) return
+      settled = true
       reject(
         new CofferError('bad_request', 'The request body could not be read', { param: 'body' }),
       )
+    }
+    incoming.on('data', onData)
+    incoming.once('end', () => {
+      settled = true
+      resolve(Buffer.concat(chunks, size))
+    })
     incoming.once('error', unreadable)
-    // A client gone mid-body: without this the request would wait forever (after 'end' a settled
-    // promise ignores it).
+    // A client gone mid-body: without this the request would wait forever.
     incoming.once('close', unreadable)
   })
 }
