@@ -18,7 +18,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', 'bin/*.cjs', 'bench/*.js', 'bench/*.cjs', 'scripts/*.js'],
+          allowDefaultProject: ['*.js', 'bin/*.js', 'bench/*.js', 'bench/*.cjs', 'scripts/*.js'],
         },
       },
     },
@@ -31,8 +31,9 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS on purpose: the executable and the start-up floor (bin/coffer.cjs says why).
-    files: ['bin/*.cjs', 'bench/*.cjs'],
+    // CommonJS on purpose: the executable (bin/package.json) and the start-up floor (bin/coffer.js
+    // says why).
+    files: ['bin/*.js', 'bench/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
       globals: {

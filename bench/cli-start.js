@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline'
 const RUNS = Number(process.env.COFFER_BENCH_RUNS ?? 30)
 const MASK_BYTES = 100 * 1024 * 1024
 const root = join(import.meta.dirname, '..')
-const coffer = join(root, 'bin', 'coffer.cjs')
+const coffer = join(root, 'bin', 'coffer.js')
 
 /** Runs each command line `runs` times, interleaved (one of each per round, after 3 warm-up
  *  rounds) so that the machine's drift during the run weighs on all alike; min and median wall

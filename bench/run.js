@@ -98,7 +98,7 @@ async function benchCoffer(engine, env) {
   const dataDir = mkdtempSync(join(tmpdir(), 'coffer-bench-'))
   const server = await start(
     process.execPath,
-    [join(root, 'bin/coffer.cjs'), 'server', '--port', '0'],
+    [join(root, 'bin/coffer.js'), 'server', '--port', '0'],
     {
       COFFER_DATA_DIR: dataDir,
       COFFER_BOOTSTRAP_ADMIN_PASSWORD: 'bench-password',

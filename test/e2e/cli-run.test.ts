@@ -222,7 +222,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
 
   it('keeps a terminal a terminal: the child sees a TTY on stdout', async () => {
     const { ref, env } = await environment()
-    const bin = join(import.meta.dirname, '..', '..', 'bin', 'coffer.cjs')
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'coffer.js')
     const inner = [
       NODE,
       bin,

@@ -1,4 +1,4 @@
-// Runs the real CLI (`node bin/coffer.cjs …`) as a process with a controlled environment, for
+// Runs the real CLI (`node bin/coffer.js …`) as a process with a controlled environment, for
 // end-to-end tests. Nothing leaks in from the developer's shell: no COFFER_* variables, and a
 // fresh HOME/XDG_CONFIG_HOME unless the test passes its own (to keep a login between runs).
 import { spawn } from 'node:child_process'
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'coffer.cjs')
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'coffer.js')
 const TIMEOUT_MS = 20_000
 
 export interface CliResult {

@@ -1,4 +1,4 @@
-// Builds dist/ once before the run, so end-to-end tests start the same `bin/coffer.cjs` a user runs.
+// Builds dist/ once before the run, so end-to-end tests start the same `bin/coffer.js` a user runs.
 import { execFileSync } from 'node:child_process'
 
 export default function setup(): void {

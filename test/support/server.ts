@@ -1,4 +1,4 @@
-// Starts the real server as a process (`node bin/coffer.cjs server --port 0`) on SQLite or on a
+// Starts the real server as a process (`node bin/coffer.js server --port 0`) on SQLite or on a
 // fresh PostgreSQL schema, for end-to-end tests through HTTP and the CLI.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -13,7 +13,7 @@ import { dropSchema, freshSchemaName, reachableTestPostgres } from './postgres.j
 export type EngineName = 'sqlite' | 'postgres'
 
 export const ADMIN_PASSWORD = 'admin-password-for-tests'
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'coffer.cjs')
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'coffer.js')
 
 export interface TestServer {
   readonly url: string

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `coffer` executable: runs the CLI that `npm ci` builds (the `prepare` script). CommonJS, so
-// that `coffer run` starts without the ES module loader (see src/cli/entry.ts).
+// The `coffer` executable (SPEC.md §7: `node bin/coffer.js`): runs the CLI that `npm ci` builds
+// (the `prepare` script). CommonJS (bin/package.json says so), so that `coffer run` starts without
+// the ES module loader (see src/cli/entry.ts).
 'use strict'
 const { existsSync } = require('node:fs')
 const { join } = require('node:path')
