@@ -19,6 +19,11 @@ describe('coffer run: argv', () => {
     expect(result.stderr).toContain('coffer run --help')
   })
 
+  it("refuses run's own options before `run`, as commander does", async () => {
+    const result = expectExit(await runCli(['--env', 'a/b', 'run', '--', 'true']), 2)
+    expect(result.stderr).toContain("unknown option '--env'")
+  })
+
   it('answers a missing option value with exit 2', async () => {
     const result = expectExit(await runCli(['run', '--env']), 2)
     expect(result.stderr).toContain("'--env <owner/env>' argument missing")

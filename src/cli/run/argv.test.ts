@@ -70,6 +70,8 @@ describe('parseRunArgv: the fast path of `coffer run`', () => {
     ['a missing value', ['run', '--env']],
     ['a value that looks like an option', ['run', '--env', '--mask', '--', 'true']],
     ['a negation commander does not define', ['run', '--override', '--', 'true']],
+    ["run's own option before `run`", ['--env', 'a/b', 'run', '--', 'true']],
+    ["run's own flag before `run`", ['--mask', 'run', '--env', 'a/b', '--', 'true']],
   ])('leaves %s to commander', (_label, argv) => {
     expect(parseRunArgv(argv)).toBeUndefined()
   })

@@ -61,6 +61,8 @@ export const RUN_OPTIONS: readonly OptionSpec[] = [
   },
 ]
 
+const RUN_OPTION_NAMES = new Set(RUN_OPTIONS.map((option) => option.name))
+
 /** commander's spelling of an option: `--env <owner/env>`. */
 export const flagsOf = (option: OptionSpec): string =>
   option.value === undefined ? `--${option.name}` : `--${option.name} ${option.value}`
@@ -92,6 +94,7 @@ export function parseRunArgv(
       options: PARSE_CONFIG,
       allowPositionals: true,
       strict: true,
+      tokens: true,
     })
   } catch {
     return undefined
@@ -99,6 +102,12 @@ export function parseRunArgv(
   const { positionals } = parsed
   const values = parsed.values as Readonly<Record<string, string | boolean | undefined>>
   if (positionals[0] !== 'run' || values.help === true) return undefined
+  // commander takes run's own options only after `run` (global ones go anywhere).
+  const runAt = parsed.tokens.find((token) => token.kind === 'positional')?.index ?? 0
+  const early = parsed.tokens.some(
+    (token) => token.kind === 'option' && token.index < runAt && RUN_OPTION_NAMES.has(token.name),
+  )
+  if (early) return undefined
   const text = (name: string): string | undefined => {
     const value = values[name]
     return typeof value === 'string' ? value : undefined
