@@ -89,6 +89,14 @@ export async function benchCliStart(target) {
         .map(([name, value]) => `${name}="${value}"`)
         .join('\n'),
     )
+    const manifestFile = join(dir, 'coffer.yaml')
+    writeFileSync(
+      manifestFile,
+      `requirements:\n  secrets:\n${Object.keys(target.entries)
+        .slice(0, 10)
+        .map((key) => `    - key: ${key}\n`)
+        .join('')}`,
+    )
     const env = {
       PATH: process.env.PATH,
       HOME: dir,
@@ -102,6 +110,18 @@ export async function benchCliStart(target) {
         node: [process.execPath, '-e', '0'],
         floor: [process.execPath, join(root, 'bench', 'run-floor.cjs'), target.environment, 'true'],
         coffer: [process.execPath, coffer, 'run', '--env', target.environment, '--', 'true'],
+        // As agents run it: requirements from a coffer.yaml (the YAML parser loads too).
+        cofferManifest: [
+          process.execPath,
+          coffer,
+          'run',
+          '--env',
+          target.environment,
+          '--manifest',
+          manifestFile,
+          '--',
+          'true',
+        ],
         dotenvCli: [
           process.execPath,
           join(root, 'node_modules', 'dotenv-cli', 'cli.js'),
@@ -118,6 +138,7 @@ export async function benchCliStart(target) {
     report('floor: node:http resolve + spawn', timed.floor, baseline)
     const run = timed.coffer
     report('coffer run -- true', run, baseline)
+    report('coffer run, coffer.yaml (10 keys)', timed.cofferManifest, baseline)
     const dotenvCli = timed.dotenvCli
     report('dotenv-cli (local file)', dotenvCli, baseline)
     // dotenvx on an encrypted copy of the same file, as its users run it.
@@ -148,6 +169,7 @@ export async function benchCliStart(target) {
       baseline,
       floor: timed.floor,
       run,
+      runWithManifest: timed.cofferManifest,
       dotenvCli,
       dotenvx: dotenvxRun,
       maskRatio: masked / plain,
