@@ -1,6 +1,6 @@
 // `coffer audit` and `coffer audit verify` as a process against a live server (SPEC.md §1, §4).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectExit, runCli } from '../support/cli.js'
+import { cliRunner, expectExitCode } from '../support/cli.js'
 import { Api, adminToken, newUser, uniqueName } from '../support/http.js'
 import { startTestServer, testEngines, type TestServer } from '../support/server.js'
 
@@ -20,9 +20,7 @@ describe.each(engines)('coffer audit (%s)', (engine) => {
 
   async function freshUser() {
     const user = await newUser(api, admin, 'cli-audit')
-    const run = (args: readonly string[]) =>
-      runCli(args, { env: { COFFER_SERVER: server.url, COFFER_TOKEN: user.token } })
-    return { ...user, run }
+    return { ...user, run: cliRunner(server, user.token) }
   }
 
   it('lists the events of your own scope with actions and no values', async () => {
@@ -30,13 +28,13 @@ describe.each(engines)('coffer audit (%s)', (engine) => {
     const sentinel = `cli-audit-sentinel-${Date.now()}`
     await api.as(me.token).post('/api/v1/secrets/', { name: 'AUDITED', value: sentinel })
     const listed = await me.run(['audit', '--action', 'secret.create'])
-    expectExit(listed, 0)
+    expectExitCode(listed, 0)
     expect(listed.stdout).toMatch(/AT\s+OWNER\s+ACTOR\s+ACTION/)
     expect(listed.stdout).toMatch(
       new RegExp(`${me.username}\\s+${me.username}\\s+secret\\.create\\s+success\\s+name=AUDITED`),
     )
     const json = await me.run(['--json', 'audit', '--since', '1h'])
-    expectExit(json, 0)
+    expectExitCode(json, 0)
     const events = JSON.parse(json.stdout) as { action: string }[]
     expect(events.map((e) => e.action)).toContain('user.create')
     expect(listed.stdout + json.stdout).not.toContain(sentinel)
@@ -47,7 +45,7 @@ describe.each(engines)('coffer audit (%s)', (engine) => {
     for (const name of ['ONE', 'TWO', 'THREE'])
       await api.as(me.token).post('/api/v1/secrets/', { name, value: 'x' })
     const intact = await me.run(['audit', 'verify'])
-    expectExit(intact, 0)
+    expectExitCode(intact, 0)
     expect(intact.stdout).toBe(`The audit chain of ${me.username} is intact: 5 events verified.\n`)
 
     const placeholder = engine === 'postgres' ? '$1' : '?'
@@ -61,7 +59,7 @@ describe.each(engines)('coffer audit (%s)', (engine) => {
       [forged, rows[0]!.id],
     )
     const broken = await me.run(['audit', 'verify'])
-    expectExit(broken, 1)
+    expectExitCode(broken, 1)
     expect(broken.stderr).toContain(`The audit chain of ${me.username} is broken at event 4`)
   })
 
@@ -69,10 +67,10 @@ describe.each(engines)('coffer audit (%s)', (engine) => {
     const me = await freshUser()
     const other = await freshUser()
     const slug = uniqueName('audit-team')
-    expectExit(await me.run(['team', 'create', slug]), 0)
+    expectExitCode(await me.run(['team', 'create', slug]), 0)
     const verified = await me.run(['--team', slug, 'audit', 'verify'])
-    expectExit(verified, 0)
+    expectExitCode(verified, 0)
     expect(verified.stdout).toContain(`The audit chain of ${slug} is intact: 1 events verified.`)
-    expectExit(await other.run(['audit', 'verify', '--owner', slug]), 4)
+    expectExitCode(await other.run(['audit', 'verify', '--owner', slug]), 4)
   })
 })

@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createCliHome, expectExit, runCli } from '../support/cli.js'
+import { createCliHome, expectExitCode, runCli } from '../support/cli.js'
 import { Api, adminToken, newUser, uniqueName } from '../support/http.js'
 import { ADMIN_PASSWORD, startTestServer, testEngines, type TestServer } from '../support/server.js'
 
@@ -50,7 +50,7 @@ describe.each(engines)('coffer login, logout, whoami (%s)', (engine) => {
 
       // No --server: the stored login says where.
       const whoami = await run(['whoami'])
-      expectExit(whoami, 0)
+      expectExitCode(whoami, 0)
       expect(whoami.stdout).toContain(`admin on ${server.url} (instance admin)`)
       expect(whoami.stdout + whoami.stderr).not.toContain(stored.token)
 
@@ -71,7 +71,7 @@ describe.each(engines)('coffer login, logout, whoami (%s)', (engine) => {
         ['--server', server.url, '--json', 'login', '--username', 'admin', '--password-stdin'],
         ADMIN_PASSWORD,
       )
-      expectExit(login, 0)
+      expectExitCode(login, 0)
       expect(JSON.parse(login.stdout)).toMatchObject({
         server: server.url,
         user: { username: 'admin' },
@@ -129,7 +129,7 @@ describe.each(engines)('coffer login, logout, whoami (%s)', (engine) => {
       const { token } = JSON.parse(readFileSync(credentialsFile, 'utf8'))
       expect((await api.as(token).post('/api/v1/auth/logout')).status).toBeLessThan(300)
       const logout = await run(['logout'])
-      expectExit(logout, 0)
+      expectExitCode(logout, 0)
       expect(() => statSync(credentialsFile)).toThrow()
     } finally {
       home.remove()
@@ -185,7 +185,7 @@ describe.each(engines)('coffer login, logout, whoami (%s)', (engine) => {
       env: { COFFER_SERVER: server.url, COFFER_TOKEN: admin },
       input: `${password}\n`,
     })
-    expectExit(created, 0)
+    expectExitCode(created, 0)
     expect(created.stdout).toContain(`Created user ${username}`)
     expect(created.stdout + created.stderr).not.toContain(password)
 
@@ -195,7 +195,7 @@ describe.each(engines)('coffer login, logout, whoami (%s)', (engine) => {
         ['--server', server.url, 'login', '--username', username, '--password-stdin'],
         password,
       )
-      expectExit(login, 0)
+      expectExitCode(login, 0)
       const whoami = await run(['whoami'])
       expect(whoami.stdout).toContain(`${username} on ${server.url}`)
       expect(whoami.stdout).not.toContain('instance admin')

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expectExit, runCli, type CliResult } from '../support/cli.js'
-import { Api, adminToken, newUser } from '../support/http.js'
+import { expectOk, okJson } from '../support/cli.js'
+import { newUserWithApp } from '../support/cli-env.js'
+import { Api, adminToken } from '../support/http.js'
 import { startTestServer, testEngines, type TestServer } from '../support/server.js'
 
 const engines = await testEngines()
@@ -31,22 +32,9 @@ describe.each(engines)('coffer env import and requirements (%s)', (engine) => {
     rmSync(files, { recursive: true, force: true })
   })
 
-  async function freshUser() {
-    const user = await newUser(api, admin, 'cli-envrt')
-    const env = { COFFER_SERVER: server.url, COFFER_TOKEN: user.token }
-    const run = (args: readonly string[], input?: string | Buffer) =>
-      runCli(args, { env, ...(input !== undefined && { input }) })
-    const created = await api
-      .as(user.token)
-      .post('/api/v1/environments', { owner: user.username, name: 'app' })
-    expect(created.status, created.text).toBe(201)
-    const ref = `${user.username}/app`
-    return { ...user, run, ref, path: `/api/v1/environments/${ref}` }
-  }
-
-  const ok = (result: CliResult): CliResult => expectExit(result, 0)
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed JSON.parse for tests
-  const json = <T = any>(result: CliResult): T => JSON.parse(ok(result).stdout) as T
+  const freshUser = () => newUserWithApp(api, admin, server, 'cli-envrt')
+  const ok = expectOk
+  const json = okJson
   const write = (name: string, text: string): string => {
     const file = join(files, name)
     writeFileSync(file, text)

@@ -3,7 +3,7 @@
 // codes, attach/detach, conflicts as exit 5, and no key in any output.
 import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectExit, runCli, type CliResult } from '../support/cli.js'
+import { cliRunner, expectExitCode, expectOk } from '../support/cli.js'
 import { startFakeProvider, type FakeProvider } from '../support/fake-provider.js'
 import { Api, adminToken, newUser } from '../support/http.js'
 import { startTestServer, testEngines, type TestServer } from '../support/server.js'
@@ -38,16 +38,16 @@ describe.each(engines)('coffer provider (%s)', (engine) => {
 
   async function freshUser() {
     const user = await newUser(api, admin, 'cli-prov')
-    const env = { COFFER_SERVER: server.url, COFFER_TOKEN: user.token }
+    const runAsUser = cliRunner(server, user.token)
     const run = async (args: readonly string[], input?: string) => {
-      const result = await runCli(args, { env, ...(input !== undefined && { input }) })
+      const result = await runAsUser(args, input)
       // Security: no key in any output, whatever the command.
       expect(result.stdout + result.stderr).not.toContain(KEY)
       return result
     }
     return { ...user, run }
   }
-  const ok = (result: CliResult): CliResult => expectExit(result, 0)
+  const ok = expectOk
 
   it('connects from stdin, lists without the key, tests, attaches, detaches and deletes', async () => {
     const me = await freshUser()
@@ -122,7 +122,7 @@ describe.each(engines)('coffer provider (%s)', (engine) => {
     })
 
     // Deleting while attached: a conflict (exit 5) naming the environment.
-    const refused = expectExit(await me.run(['provider', 'delete', id]), 5)
+    const refused = expectExitCode(await me.run(['provider', 'delete', id]), 5)
     expect(refused.stderr).toContain(`still attached to ${ref}`)
 
     ok(await me.run(['env', 'provider', 'detach', id, ref]))
@@ -142,7 +142,7 @@ describe.each(engines)('coffer provider (%s)', (engine) => {
       await me.run(['provider', 'connect', 'openai', '--json'], 'sk-wrong-key-000000000000'),
     )
     const wrongId = (JSON.parse(wrong.stdout) as { id: string }).id
-    const failed = expectExit(await me.run(['provider', 'test', wrongId]), 1)
+    const failed = expectExitCode(await me.run(['provider', 'test', wrongId]), 1)
     expect(failed.stdout).toMatch(/result:\s+failed/)
     expect(failed.stdout).toContain('rejected the key (HTTP 401)')
 
@@ -152,17 +152,20 @@ describe.each(engines)('coffer provider (%s)', (engine) => {
     const ref = `${me.username}/app`
     ok(await me.run(['env', 'create', ref]))
     ok(await me.run(['env', 'provider', 'attach', wrongId, ref]))
-    const conflict = expectExit(await me.run(['env', 'provider', 'attach', right.id, ref]), 5)
+    const conflict = expectExitCode(await me.run(['env', 'provider', 'attach', right.id, ref]), 5)
     expect(conflict.stderr).toContain('already has a connection to openai')
 
-    const bad = expectExit(
+    const bad = expectExitCode(
       await me.run(['provider', 'connect', 'custom', '--base-url', 'file:///etc/passwd'], KEY),
       1,
     )
     expect(bad.stderr).toContain('http or https')
-    const unknown = expectExit(await me.run(['provider', 'connect', 'gemini'], KEY), 1)
+    const unknown = expectExitCode(await me.run(['provider', 'connect', 'gemini'], KEY), 1)
     expect(unknown.stderr).toContain('anthropic, openai, openrouter, venice, custom')
-    const missing = expectExit(await me.run(['provider', 'test', 'c000000000000000000000000']), 4)
+    const missing = expectExitCode(
+      await me.run(['provider', 'test', 'c000000000000000000000000']),
+      4,
+    )
     expect(missing.stderr).toContain('provider connection was not found')
   })
 

@@ -15,7 +15,7 @@ import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createCliHome, expectExit, runCli, startCli, type CliHome } from '../support/cli.js'
+import { createCliHome, expectExitCode, runCli, startCli, type CliHome } from '../support/cli.js'
 import { Api, adminToken, newUser, uniqueName } from '../support/http.js'
 import { startTestServer, testEngines, type TestServer } from '../support/server.js'
 
@@ -79,7 +79,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
 
   it('gives the child every resolved name, the resolved values winning over inherited ones', async () => {
     const { ref, secrets, run } = await environment()
-    const result = expectExit(
+    const result = expectExitCode(
       await run(
         [
           '--env',
@@ -108,7 +108,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
     })
     expect(result.stderr).not.toContain(secrets.API_KEY)
 
-    const kept = expectExit(
+    const kept = expectExitCode(
       await run(['--env', ref, '--no-override', '--', NODE, '-e', PRINT_ENV, 'MODE', 'API_KEY'], {
         MODE: 'inherited',
       }),
@@ -123,7 +123,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
       join(dir, 'coffer.yaml'),
       `environment: ${ref}\nrequirements:\n  secrets:\n    - key: API_KEY\n    - key: OPTIONAL_ONE\n      optional: true\n`,
     )
-    const selective = expectExit(
+    const selective = expectExitCode(
       await run(['--', NODE, '-e', PRINT_ENV, 'API_KEY', 'MODE', 'GLOBAL_TOKEN', 'OPTIONAL_ONE']),
       0,
     )
@@ -150,22 +150,22 @@ describe.each(engines)('coffer run (%s)', (engine) => {
       '-e',
       `require('fs').writeFileSync(${JSON.stringify(marker)}, 'x')`,
     ])
-    expectExit(missing, 6)
+    expectExitCode(missing, 6)
     expect(missing.stderr).toMatch(/MISSING_ONE, MISSING_TWO/)
     expect(existsSync(marker)).toBe(false)
 
     const dry = await run(['--env', ref, '--manifest', 'app.yaml', '--dry-run'])
-    expectExit(dry, 6)
+    expectExitCode(dry, 6)
     expect(dry.stderr).toMatch(/MISSING_ONE, MISSING_TWO/)
   })
 
   it('dry runs print names and sources, never values', async () => {
     const { ref, secrets, run, env } = await environment()
-    const human = expectExit(await run(['--env', ref, '--dry-run']), 0)
+    const human = expectExitCode(await run(['--env', ref, '--dry-run']), 0)
     expect(human.stdout).toMatch(/API_KEY\s+direct/)
     expect(human.stdout).toMatch(/GLOBAL_TOKEN\s+linked/)
     expect(human.stdout).toMatch(/MODE\s+variable/)
-    const json = expectExit(
+    const json = expectExitCode(
       await runCli(['--json', 'run', '--env', ref, '--dry-run'], { env, cwd: dir }),
       0,
     )
@@ -181,10 +181,10 @@ describe.each(engines)('coffer run (%s)', (engine) => {
 
   it("exits with the child's code, 128 + signal when it is killed, 127 when it does not exist", async () => {
     const { ref, run } = await environment()
-    expectExit(await run(['--env', ref, '--', 'sh', '-c', 'exit 3']), 3)
-    expectExit(await run(['--env', ref, '--', 'sh', '-c', 'kill -TERM $$']), 143)
+    expectExitCode(await run(['--env', ref, '--', 'sh', '-c', 'exit 3']), 3)
+    expectExitCode(await run(['--env', ref, '--', 'sh', '-c', 'kill -TERM $$']), 143)
     const notFound = await run(['--env', ref, '--', 'no-such-program-coffer-test'])
-    expectExit(notFound, 127)
+    expectExitCode(notFound, 127)
     expect(notFound.stderr).toMatch(/command not found: no-such-program-coffer-test/)
   })
 
@@ -202,7 +202,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
     }
     running.signal('SIGTERM')
     const result = await running.exited
-    expectExit(result, 42)
+    expectExitCode(result, 42)
     expect(result.stdout).toContain('got TERM')
     expect(isAlive(childPid)).toBe(false)
   })
@@ -215,7 +215,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
       await running.waitFor(/ready/)
       running.signal(signal)
       const result = await running.exited
-      expectExit(result, 10)
+      expectExitCode(result, 10)
       expect(result.stdout).toContain(`got ${signal}`)
     }
   })
@@ -257,7 +257,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
       `  process.stdout.write('mode=' + process.env.MODE + '\\n')`,
       `}, 200)`,
     ].join('\n')
-    const result = expectExit(await run(['--env', ref, '--mask', '--', NODE, '-e', script]), 0)
+    const result = expectExitCode(await run(['--env', ref, '--mask', '--', NODE, '-e', script]), 0)
     expect(result.stdout).toBe('a=[masked:API_KEY]\nb=[masked:API_KEY]\nmode=production\n')
     expect(result.stderr).toBe('c=[masked:GLOBAL_TOKEN]\n')
   })
@@ -330,12 +330,12 @@ describe.each(engines)('coffer run (%s)', (engine) => {
       PRINT_ENV,
       'API_KEY',
     ]
-    expectExit(await runCli(args, { env: viaProxy, cwd: dir }), 0)
+    expectExitCode(await runCli(args, { env: viaProxy, cwd: dir }), 0)
     expect(statSync(fallback).mode & 0o777).toBe(0o600)
     expect(readFileSync(fallback, 'utf8')).not.toContain(secrets.API_KEY)
     await proxy.close()
 
-    const offline = expectExit(await runCli(args, { env: viaProxy, cwd: dir }), 0)
+    const offline = expectExitCode(await runCli(args, { env: viaProxy, cwd: dir }), 0)
     expect(JSON.parse(offline.stdout)).toEqual({ API_KEY: secrets.API_KEY })
     expect(offline.stderr).toMatch(/running from the fallback snapshot/)
     // Another token cannot open it.
@@ -343,11 +343,11 @@ describe.each(engines)('coffer run (%s)', (engine) => {
       env: { ...viaProxy, COFFER_TOKEN: `cfp_${'x'.repeat(43)}` },
       cwd: dir,
     })
-    expectExit(stranger, 1)
+    expectExitCode(stranger, 1)
     expect(stranger.stdout).toBe('')
 
     const fast = await runCli(['run', '--env', ref, '--', 'true'], { env: viaProxy, cwd: dir })
-    expectExit(fast, 1)
+    expectExitCode(fast, 1)
     expect(fast.stderr).toContain(proxy.url)
   })
 
@@ -356,19 +356,19 @@ describe.each(engines)('coffer run (%s)', (engine) => {
       env: { COFFER_SERVER: server.url, COFFER_TOKEN: 'cfp_x', ...home.env },
       cwd: dir,
     })
-    expectExit(noEnv, 2)
+    expectExitCode(noEnv, 2)
     expect(noEnv.stderr).toMatch(/--env owner\/name/)
     const anonymous = await runCli(['run', '--env', 'someone/app', '--', 'true'], {
       env: { COFFER_SERVER: server.url, ...home.env },
       cwd: dir,
     })
-    expectExit(anonymous, 3)
+    expectExitCode(anonymous, 3)
     expect(anonymous.stderr).toMatch(/coffer login|COFFER_TOKEN/)
   })
 
   it('leaves no value on disk in HOME or the working directory', async () => {
     const { ref, secrets, run } = await environment()
-    expectExit(await run(['--env', ref, '--mask', '--', NODE, '-e', PRINT_ENV, 'API_KEY']), 0)
+    expectExitCode(await run(['--env', ref, '--mask', '--', NODE, '-e', PRINT_ENV, 'API_KEY']), 0)
     for (const root of [dir, home.env.HOME!]) {
       for (const file of filesUnder(root)) {
         const content = readFileSync(file)

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { expectExit, runCli, type CliResult } from '../support/cli.js'
+import { cliRunner, expectOk, type CliResult } from '../support/cli.js'
 import { Api, adminToken, newUser } from '../support/http.js'
 import { startTestServer, testEngines, type TestServer } from '../support/server.js'
 
@@ -34,16 +34,10 @@ describe.each(engines)('coffer secret (%s)', (engine) => {
   /** A fresh user per test keeps listings independent; their token goes in COFFER_TOKEN. */
   async function freshUser() {
     const user = await newUser(api, admin, 'cli-sec')
-    const env = { COFFER_SERVER: server.url, COFFER_TOKEN: user.token }
-    const run = (args: readonly string[], input?: string | Buffer) =>
-      runCli(args, { env, ...(input !== undefined && { input }) })
-    return { ...user, run }
+    return { ...user, run: cliRunner(server, user.token) }
   }
 
-  const ok = (result: CliResult): CliResult => {
-    expectExit(result, 0)
-    return result
-  }
+  const ok = expectOk
 
   it('creates from --value-file byte for byte, from stdin, and from --value with a warning', async () => {
     const me = await freshUser()

@@ -1,6 +1,6 @@
 // `coffer team …` and `--team SLUG` as a process against a live server (SPEC.md §3.1, §4).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { expectExit, runCli, type CliResult } from '../support/cli.js'
+import { cliRunner, expectOk } from '../support/cli.js'
 import { Api, adminToken, newUser, uniqueName } from '../support/http.js'
 import { startTestServer, testEngines, type TestServer } from '../support/server.js'
 
@@ -20,18 +20,10 @@ describe.each(engines)('coffer team (%s)', (engine) => {
 
   async function freshUser() {
     const user = await newUser(api, admin, 'cli-team')
-    const run = (args: readonly string[], input?: string) =>
-      runCli(args, {
-        env: { COFFER_SERVER: server.url, COFFER_TOKEN: user.token },
-        ...(input !== undefined && { input }),
-      })
-    return { ...user, run }
+    return { ...user, run: cliRunner(server, user.token) }
   }
 
-  const ok = (result: CliResult): CliResult => {
-    expectExit(result, 0)
-    return result
-  }
+  const ok = expectOk
 
   it('creates a team, adds a member who creates a team secret, lists, and removes them', async () => {
     const owner = await freshUser()

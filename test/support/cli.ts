@@ -96,9 +96,23 @@ function signalNumber(signal: NodeJS.Signals | null): number {
 }
 
 /** Asserts a run's exit code; on failure the diff shows its stderr, which says why. */
-export function expectExit(result: CliResult, code: number): CliResult {
+export function expectExitCode(result: CliResult, code: number): CliResult {
   expect({ code: result.code, stderr: result.stderr }).toEqual({ code, stderr: result.stderr })
   return result
+}
+
+/** Asserts exit code 0 and returns the run. */
+export const expectOk = (result: CliResult): CliResult => expectExitCode(result, 0)
+
+/** The stdout of a successful `--json` command, parsed. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- a typed JSON.parse for tests
+export const okJson = <T = any>(result: CliResult): T => JSON.parse(expectOk(result).stdout) as T
+
+/** Runs `coffer` against `server` with `token` in COFFER_TOKEN, with optional stdin. */
+export function cliRunner(server: { readonly url: string }, token: string) {
+  const env = { COFFER_SERVER: server.url, COFFER_TOKEN: token }
+  return (args: readonly string[], input?: string | Buffer): Promise<CliResult> =>
+    runCli(args, { env, ...(input !== undefined && { input }) })
 }
 
 export interface RunningCli {
