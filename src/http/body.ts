@@ -11,6 +11,9 @@ import { CofferError } from '../domain/errors.js'
 import type { AppEnv } from './context.js'
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+// Decodes as Request.text() does: UTF-8, a leading BOM dropped, invalid bytes replaced. Without
+// the stream option a decoder keeps no state between calls, so one serves every request.
+const utf8 = new TextDecoder()
 
 export function readBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
   const MiB = 1024 * 1024
@@ -38,8 +41,7 @@ export function readBodies(maxBytes: number): MiddlewareHandler<AppEnv> {
     // .then on the cached text. The end-to-end tests read every JSON and YAML body through here.
     const cache = c.req.bodyCache as Record<string, Promise<unknown>>
     cache.arrayBuffer = Promise.resolve(buffer)
-    // As Request.text() decodes: UTF-8, a leading BOM dropped, invalid bytes replaced.
-    cache.text = Promise.resolve(new TextDecoder().decode(bytes))
+    cache.text = Promise.resolve(utf8.decode(bytes))
     return next()
   }
 }
