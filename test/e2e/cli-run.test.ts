@@ -243,6 +243,51 @@ describe.each(engines)('coffer run (%s)', (engine) => {
     expect(result.stdout).toContain('tty=true')
   })
 
+  it('leaves no child behind when coffer itself is SIGKILLed', async () => {
+    const { ref, env } = await environment()
+    const pidFile = join(dir, 'child.pid')
+    // The child ignores TERM and INT: only the kernel's parent-death KILL can end it.
+    const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.on('SIGTERM', () => {}); process.on('SIGINT', () => {}); console.log('ready'); setInterval(() => {}, 1000)`
+    const running = startCli(['run', '--env', ref, '--', NODE, '-e', script], { env, cwd: dir })
+    await running.waitFor(/ready/)
+    const childPid = Number(readFileSync(pidFile, 'utf8'))
+    expect(readFileSync(`/proc/${childPid}/cmdline`, 'utf8').split('\0')[0]).toBe(NODE)
+    expect(isRunning(childPid)).toBe(true)
+    running.signal('SIGKILL')
+    await running.exited
+    await until(() => !isRunning(childPid), 5_000)
+  })
+
+  it('lets Ctrl-C at a terminal reach the child once, not twice', async () => {
+    const { ref, env } = await environment()
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'coffer.js')
+    // Counts the INTs it gets in the half second after the first one.
+    const script = `let count = 0; process.on('SIGINT', () => { if (count++ === 0) setTimeout(() => { console.log('sigints=' + count); process.exit(0) }, 500) }); console.log('ready'); setInterval(() => {}, 1000)`
+    const inner = ['exec', NODE, bin, 'run', '--env', ref, '--', NODE, '-e', script]
+    // util-linux `script` runs coffer on a pseudo-terminal, as its foreground process group; a
+    // ^C written to the terminal makes the kernel send INT to that whole group.
+    const terminal = spawn('script', ['-qec', inner.map(shellQuote).join(' '), '/dev/null'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    })
+    let stdout = ''
+    terminal.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    const exited = new Promise<number | null>((resolve) => terminal.on('close', resolve))
+    await until(() => stdout.includes('ready'), 15_000)
+    terminal.stdin.write('\x03')
+    expect(await exited).toBe(0)
+    expect(stdout).toContain('sigints=1')
+  })
+
+  it('exits 126 with a clear message when CMD is not executable', async () => {
+    const { ref, run } = await environment()
+    writeFileSync(join(dir, 'not-executable.sh'), 'echo never\n', { mode: 0o644 })
+    const result = await run(['--env', ref, '--', './not-executable.sh'])
+    expectExitCode(result, 126)
+    expect(result.stderr).toMatch(/permission denied: \.\/not-executable\.sh is not executable/)
+    expect(result.stdout).not.toContain('never')
+  })
+
   it('masks secret values and their encodings across chunk boundaries, not variables', async () => {
     const { ref, secrets, run } = await environment()
     const value = secrets.API_KEY
@@ -385,6 +430,24 @@ function isAlive(pid: number): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+/** Alive and not a zombie: a zombie has exited and waits only for its (new) parent to reap it. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))
+  } catch {
+    return false
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
 

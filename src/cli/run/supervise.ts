@@ -3,7 +3,9 @@
 // unless masking needs the output, INT/TERM/HUP/QUIT forwarded, and the child's exit reported so
 // that coffer can exit with the child's code (128 + signal number when it was killed).
 import { spawn, type ChildProcess } from 'node:child_process'
+import { accessSync, constants as fsConstants, fstatSync, readFileSync, statSync } from 'node:fs'
 import { constants } from 'node:os'
+import { delimiter, join } from 'node:path'
 import type { Transform } from 'node:stream'
 
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const
@@ -39,9 +41,22 @@ export class StartError extends Error {
   }
 }
 
+/** util-linux's setpriv (Debian, Ubuntu, Fedora, Arch: part of the base system). */
+const SETPRIV = '/usr/bin/setpriv'
+
 export function startChild(options: StartOptions): Promise<RunningChild> {
   const masked = options.mask !== undefined
-  const child = spawn(options.command, [...options.args], {
+  const guard = parentDeathGuard()
+  if (guard !== undefined) {
+    // setpriv execs CMD itself, so its failure to find CMD would be setpriv's message: look first.
+    const missing = commandProblem(options.command, options.env.PATH)
+    if (missing !== undefined) return Promise.reject(startError(options.command, missing))
+  }
+  const [file, args] =
+    guard === undefined
+      ? [options.command, [...options.args]]
+      : [guard, ['--pdeathsig', 'KILL', '--', options.command, ...options.args]]
+  const child = spawn(file, args, {
     env: options.env,
     stdio: masked ? ['inherit', 'pipe', 'pipe'] : 'inherit',
   })
@@ -84,12 +99,53 @@ export function startChild(options: StartOptions): Promise<RunningChild> {
   })
 }
 
+/** On Linux, the child is started through `setpriv --pdeathsig KILL`, which asks the kernel to
+ *  kill it when coffer dies (PR_SET_PDEATHSIG) and then execs CMD in the same process, same pid.
+ *  That is the only way a child does not outlive a coffer that was SIGKILLed or OOM-killed: no
+ *  process can forward a signal it never gets. KILL, not TERM, because nobody is left to enforce
+ *  a grace period. Without setpriv (other systems) the child is spawned directly. */
+function parentDeathGuard(): string | undefined {
+  if (process.platform !== 'linux') return undefined
+  try {
+    accessSync(SETPRIV, fsConstants.X_OK)
+    return SETPRIV
+  } catch {
+    return undefined
+  }
+}
+
+/** Why `command` cannot be executed, looked up on `path` as execvp would; undefined when it can. */
+export function commandProblem(
+  command: string,
+  path: string | undefined,
+): NodeJS.ErrnoException | undefined {
+  const problem = (code: 'ENOENT' | 'EACCES') => Object.assign(new Error(code), { code })
+  if (command === '') return problem('ENOENT')
+  const candidates = command.includes('/')
+    ? [command]
+    : (path ?? '/usr/bin:/bin').split(delimiter).map((dir) => join(dir === '' ? '.' : dir, command))
+  let found: NodeJS.ErrnoException = problem('ENOENT')
+  for (const candidate of candidates) {
+    try {
+      if (statSync(candidate).isDirectory()) throw problem('EACCES')
+      accessSync(candidate, fsConstants.X_OK)
+      return undefined
+    } catch (error) {
+      // execvp goes on past a file it may not execute, and reports EACCES if nothing else runs.
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') found = problem('EACCES')
+    }
+  }
+  return found
+}
+
 /** Forwards INT, TERM, HUP and QUIT to whichever child is current, for as long as coffer runs.
  *  While a listener is installed Node does not die of these signals itself: coffer outlives its
  *  child just long enough to exit with its code. */
 export function forwardSignals(current: () => ChildProcess | undefined): () => void {
   const handlers = FORWARDED_SIGNALS.map((signal) => {
     const handler = (): void => {
+      // Ctrl-C and Ctrl-\ at a terminal reach the child already: it shares coffer's process group.
+      if ((signal === 'SIGINT' || signal === 'SIGQUIT') && typedAtTerminal()) return
       const child = current()
       if (child?.exitCode === null && child.signalCode === null) child.kill(signal)
     }
@@ -98,6 +154,29 @@ export function forwardSignals(current: () => ChildProcess | undefined): () => v
   })
   return () => {
     for (const [signal, handler] of handlers) process.off(signal, handler)
+  }
+}
+
+/** Whether an INT or QUIT that coffer got most likely came from the keyboard of its terminal: the
+ *  terminal sends those to its whole foreground process group, the child included, and a second
+ *  copy from coffer would read as "press again to force quit" to many programs (Python, npm,
+ *  Docker). Node does not tell who sent a signal (siginfo), so this asks Linux whether coffer's
+ *  stdin is a terminal and coffer's process group is that terminal's foreground group. A signal
+ *  sent with `kill` to a coffer in a terminal's foreground is then not forwarded either; TERM
+ *  always is. Elsewhere (not Linux, no terminal, in the background) every signal is forwarded. */
+function typedAtTerminal(): boolean {
+  if (process.platform !== 'linux') return false
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    // "pid (comm) state ppid pgrp session tty_nr tpgid …": comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const [processGroup, terminal, foregroundGroup] = [2, 4, 5].map((i) => Number(fields[i]))
+    if (!terminal || foregroundGroup !== processGroup) return false
+    // stdin is that terminal when its device number is tty_nr (node:tty would cost ~2 ms to load).
+    const stdin = fstatSync(0)
+    return stdin.isCharacterDevice() && stdin.rdev === terminal
+  } catch {
+    return false
   }
 }
 
