@@ -44,7 +44,10 @@ export async function startServer(
   )
   const store = config.databaseUrl
     ? await openPostgresStore(config.databaseUrl)
-    : await openSqliteStore(join(config.dataDir, 'coffer.db'))
+    : await openSqliteStore(join(config.dataDir, 'coffer.db'), {
+        onCheckpointFailure: (message) =>
+          logger.warn({ reason: message }, 'SQLite WAL checkpoint failed; retrying'),
+      })
   try {
     const keyring = await openKeyring(config, store, logger)
     const dataKeys = createDataKeys(keyring)

@@ -116,7 +116,11 @@ export function driverErrorCode(error: unknown): string | undefined {
   return typeof error.code === 'string' ? error.code : undefined
 }
 
-export function createKyselyStore(db: Kysely<Database>, traits: StoreTraits): Store {
+export function createKyselyStore(
+  db: Kysely<Database>,
+  traits: StoreTraits,
+  options: { beforeClose?: () => Promise<void> } = {},
+): Store {
   let closing: Promise<void> | undefined
   const bus = new RevisionBus(traits)
   const hot = createHotQueries()
@@ -133,6 +137,7 @@ export function createKyselyStore(db: Kysely<Database>, traits: StoreTraits): St
     close: () =>
       (closing ??= (async () => {
         await bus.stop()
+        await options.beforeClose?.()
         await db.destroy()
       })()),
   })
@@ -178,13 +183,13 @@ function createHotQueries() {
         .where('owner_id', '=', ownerId)
         .where('name', '=', name),
     ),
+    // Two plain unique-index probes, not one OR (which PostgreSQL plans as a BitmapOr of both
+    // indexes): a token is nearly always found by its current hash, the first probe.
     runtimeTokenByHash: prepareQuery((db, tokenHash: string) =>
-      db
-        .selectFrom('runtime_tokens')
-        .selectAll()
-        .where((eb) =>
-          eb.or([eb('token_hash', '=', tokenHash), eb('previous_token_hash', '=', tokenHash)]),
-        ),
+      db.selectFrom('runtime_tokens').selectAll().where('token_hash', '=', tokenHash),
+    ),
+    runtimeTokenByPreviousHash: prepareQuery((db, tokenHash: string) =>
+      db.selectFrom('runtime_tokens').selectAll().where('previous_token_hash', '=', tokenHash),
     ),
     auditHead: prepareQuery((db, ownerId: string) =>
       db
@@ -1435,7 +1440,9 @@ function storeOn(
       // Both columns are uniquely indexed; whether a previous hash is still in its grace
       // period is the caller's check (previousExpiresAt).
       const [row] = await hot.runtimeTokenByHash(db, tokenHash)
-      return row && toRuntimeToken(row)
+      if (row) return toRuntimeToken(row)
+      const [rotated] = await hot.runtimeTokenByPreviousHash(db, tokenHash)
+      return rotated && toRuntimeToken(rotated)
     },
 
     async findRuntimeToken(environmentId, id) {

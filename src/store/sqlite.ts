@@ -7,6 +7,7 @@ import { Kysely, SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysel
 import { CofferError } from '../domain/errors.js'
 import { createKyselyStore, driverErrorCode, type StoreTraits } from './kysely-store.js'
 import { migrateToLatest } from './migrations/index.js'
+import { startCheckpointer } from './sqlite-checkpointer.js'
 import type { Database } from './schema.js'
 import type { Store } from './store.js'
 
@@ -52,12 +53,21 @@ class CofferSqliteDialect extends SqliteDialect {
   }
 }
 
+export interface SqliteStoreOptions {
+  /** Told when the background WAL checkpoint fails (the database stays usable; the WAL grows). */
+  readonly onCheckpointFailure?: (message: string) => void
+  readonly checkpointIntervalMs?: number
+}
+
 /**
  * Opens (creating it and its directory if missing) and migrates the SQLite database at `path`;
  * `':memory:'` gives a private in-memory database. Throws `CofferError('unavailable')` when the
  * file cannot be opened or migrated.
  */
-export async function openSqliteStore(path: string): Promise<Store> {
+export async function openSqliteStore(
+  path: string,
+  options: SqliteStoreOptions = {},
+): Promise<Store> {
   const inMemory = path === ':memory:'
   let database: SqliteDatabase.Database | undefined
   try {
@@ -87,7 +97,14 @@ export async function openSqliteStore(path: string): Promise<Store> {
     await db.destroy()
     throw error
   }
-  return createKyselyStore(db, SQLITE_TRAITS)
+  if (inMemory) return createKyselyStore(db, SQLITE_TRAITS)
+  // Checkpoints run on a worker thread (sqlite-checkpointer.ts), never inside a commit here.
+  database.pragma('wal_autocheckpoint = 0')
+  const checkpointer = startCheckpointer(path, {
+    ...(options.onCheckpointFailure ? { onFailure: options.onCheckpointFailure } : {}),
+    ...(options.checkpointIntervalMs ? { intervalMs: options.checkpointIntervalMs } : {}),
+  })
+  return createKyselyStore(db, SQLITE_TRAITS, { beforeClose: () => checkpointer.stop() })
 }
 
 const STATEMENT_CACHE_SIZE = 512
