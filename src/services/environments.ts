@@ -56,26 +56,29 @@ export function createEnvironmentService(deps: ServiceDeps) {
     tx: Store = store,
   ): Promise<VisibleEnvironment> {
     const what = `environment ${environmentRef(ownerName, name)}`
-    const found = await tx.findOwnerByName(ownerName)
     if (actor.kind === 'runtime') {
       // Security: a runtime token sees its own environment only; any other environment, of its
       // owner or not, answers exactly as an unknown one. On its own, scopes.ts decides (403
-      // for everything but resolve and watch).
-      const environment =
-        found?.id === actor.ownerId && isEnvironmentName(name)
-          ? await tx.findEnvironmentByName(found.id, name)
-          : undefined
-      if (!found || environment?.id !== actor.environmentId) {
+      // for everything but resolve and watch). One read: the token names its environment, and
+      // the path must name that one (owner and environment names are unique).
+      const own = await tx.findEnvironmentWithOwner(actor.environmentId)
+      if (
+        !own ||
+        own.owner.id !== actor.ownerId ||
+        own.owner.name !== ownerName ||
+        own.environment.name !== name
+      ) {
         throw new CofferError('not_found', `The ${what} was not found`, { param: 'path.env' })
       }
       assertAllowed(
         actor,
         action,
-        { kind: 'environment', owner: found, environmentId: environment.id },
+        { kind: 'environment', owner: own.owner, environmentId: own.environment.id },
         { what, param: 'path.env' },
       )
-      return { environment, owner: found }
+      return own
     }
+    const found = await tx.findOwnerByName(ownerName)
     const owner: OwnerRef = found ?? { kind: 'team', id: '', name: ownerName }
     // Security: an invisible owner answers exactly as an unknown one (same code, words, param).
     assertAllowed(actor, 'env.read', { kind: 'owner', owner }, { what, param: 'path.owner' })

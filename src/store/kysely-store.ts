@@ -183,6 +183,14 @@ function createHotQueries() {
         .where('owner_id', '=', ownerId)
         .where('name', '=', name),
     ),
+    environmentWithOwner: prepareQuery((db, id: string) =>
+      db
+        .selectFrom('environments')
+        .innerJoin('owners', 'owners.id', 'environments.owner_id')
+        .selectAll('environments')
+        .select(['owners.kind as owner_kind', 'owners.name as owner_name'])
+        .where('environments.id', '=', id),
+    ),
     // Two plain unique-index probes, not one OR (which PostgreSQL plans as a BitmapOr of both
     // indexes): a token is nearly always found by its current hash, the first probe.
     runtimeTokenByHash: prepareQuery((db, tokenHash: string) =>
@@ -1046,6 +1054,16 @@ function storeOn(
     async findEnvironmentByName(ownerId, name) {
       const [row] = await hot.environmentByName(db, ownerId, name)
       return row && toEnvironment(row)
+    },
+
+    async findEnvironmentWithOwner(id) {
+      const [row] = await hot.environmentWithOwner(db, id)
+      return (
+        row && {
+          environment: toEnvironment(row),
+          owner: toOwner({ id: row.owner_id, kind: row.owner_kind, name: row.owner_name }),
+        }
+      )
     },
 
     async listEnvironments(ownerId, page) {

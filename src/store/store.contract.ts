@@ -939,6 +939,11 @@ export function describeStoreContract(name: string, openStore: () => Promise<Sto
         expect(await store.findEnvironmentByName(user.id, 'other')).toBeUndefined()
         expect(await store.findEnvironmentByName(newId(), environment.name)).toBeUndefined()
         expect(await store.findEnvironmentById(newId())).toBeUndefined()
+        expect(await store.findEnvironmentWithOwner(environment.id)).toStrictEqual({
+          environment,
+          owner: { kind: 'user', id: user.id, name: user.username },
+        })
+        expect(await store.findEnvironmentWithOwner(newId())).toBeUndefined()
       })
 
       it('refuses a second environment with the same name for one owner only', async () => {

@@ -390,6 +390,10 @@ export interface Store {
   insertEnvironment(environment: EnvironmentRecord): Promise<void>
   findEnvironmentById(id: string): Promise<EnvironmentRecord | undefined>
   findEnvironmentByName(ownerId: string, name: string): Promise<EnvironmentRecord | undefined>
+  /** The environment and its owner in one read (a runtime token's own environment, per resolve). */
+  findEnvironmentWithOwner(
+    id: string,
+  ): Promise<{ environment: EnvironmentRecord; owner: OwnerRef } | undefined>
   /** Ordered by name. */
   listEnvironments(ownerId: string, page: Page): Promise<EnvironmentRecord[]>
   updateEnvironment(

@@ -197,10 +197,17 @@ describe.each(engines)('runtime tokens over HTTP (%s)', (engine) => {
     const env = await withEnvironments()
     const token = api.as((await create(env.me, env.x.base)).token)
     const otherUser = await withEnvironments()
+    // Another owner's environment of the very same name as the token's own.
+    const sameName = await otherUser.me.post('/api/v1/environments', {
+      owner: otherUser.username,
+      name: env.x.name,
+    })
+    expect(sameName.status, sameName.text).toBe(201)
     for (const base of [
       env.y.base,
       env.team.base,
       otherUser.x.base,
+      `/api/v1/environments/${otherUser.username}/${env.x.name}`,
       `/api/v1/environments/${env.username}/${uniqueName('nosuch')}`,
       `/api/v1/environments/${uniqueName('nobody')}/${env.x.name}`,
     ]) {
