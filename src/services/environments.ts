@@ -63,8 +63,7 @@ export function createEnvironmentService(deps: ServiceDeps) {
       // the path must name that one (owner and environment names are unique).
       const own = await tx.findEnvironmentWithOwner(actor.environmentId)
       if (
-        !own ||
-        own.owner.id !== actor.ownerId ||
+        own?.owner.id !== actor.ownerId ||
         own.owner.name !== ownerName ||
         own.environment.name !== name
       ) {
