@@ -8,4 +8,7 @@ app.get('/', (c) => c.text('Hello Hono!'))
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.stdout.write(`listening on http://127.0.0.1:${info.port}\n`)
 })
-process.on('SIGTERM', () => server.close(() => process.exit(0)))
+process.on('SIGTERM', () => {
+  server.close()
+  server.closeAllConnections()
+})

@@ -104,10 +104,13 @@ app.post('/api/v1/environments/:owner/:env/resolve', async (c) => {
 const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
   process.stdout.write(`listening on http://127.0.0.1:${info.port}\n`)
 })
-process.on('SIGTERM', () =>
-  server.close(() => {
-    db.close()
-    rmSync(dir, { recursive: true, force: true })
-    process.exit(0)
-  }),
-)
+process.on('SIGTERM', () => {
+  server.close(() =>
+    // After an audit batch still queued for this turn of the event loop.
+    setImmediate(() => {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }),
+  )
+  server.closeAllConnections()
+})

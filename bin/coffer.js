@@ -7,10 +7,11 @@ const { existsSync } = require('node:fs')
 const { join } = require('node:path')
 
 const entry = join(__dirname, '..', 'dist', 'cli', 'entry.cjs')
-if (!existsSync(entry)) {
+if (existsSync(entry)) {
+  require(entry)
+} else {
   process.stderr.write(
     'coffer: the CLI is not built yet. Run `npm ci` (or `npm run build`) first.\n',
   )
-  process.exit(1)
+  process.exitCode = 1
 }
-require(entry)

@@ -4,12 +4,15 @@
 import { asCofferError, type CofferError } from '../domain/errors.js'
 import { ERROR_OUTCOMES } from '../error-outcomes.js'
 import { createOutput } from './output.js'
+import { PromptInterrupted } from './prompt.js'
 
 /**
  * Prints `error` for the command at `path` (e.g. `secret create`) and returns the exit code.
  * @param failure the error in the CLI's own words, when the caller already has them (usage errors)
  */
 export function reportFailure(error: unknown, path: string, failure?: CofferError): number {
+  // Ctrl-C at a prompt: the person knows what they did; nothing to say.
+  if (error instanceof PromptInterrupted) return 130
   const reported = failure ?? asCofferError(error)
   const isBug = failure === undefined && reported !== error
   const output = createOutput({ json: false, stdout: process.stdout, stderr: process.stderr })

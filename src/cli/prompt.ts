@@ -56,20 +56,22 @@ export interface Prompter {
 export interface PrompterOptions {
   readonly input: NodeJS.ReadStream
   readonly output: NodeJS.WritableStream
-  /** Ctrl-C at a prompt: by convention the process ends with 128 + SIGINT. */
-  readonly onInterrupt?: () => never
 }
 
-export function createPrompter({
-  input,
-  output,
-  onInterrupt = () => process.exit(130),
-}: PrompterOptions): Prompter {
+/** Ctrl-C at a prompt (raw mode turns it into a keystroke, not a signal). The CLI ends with
+ *  130, 128 + SIGINT by convention, after the command's clean-up ran. */
+export class PromptInterrupted extends Error {
+  constructor() {
+    super('interrupted at a prompt')
+  }
+}
+
+export function createPrompter({ input, output }: PrompterOptions): Prompter {
   const interactive = input.isTTY
 
   function readLine(question: string, hidden: boolean): Promise<string> {
     output.write(question)
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let text = ''
       const wasRaw = input.isRaw
       input.setRawMode(true)
@@ -86,7 +88,8 @@ export function createPrompter({
         if (state.echo !== '') output.write(state.echo)
         if (state.outcome === 'interrupt') {
           finish()
-          onInterrupt()
+          reject(new PromptInterrupted())
+          return
         }
         if (state.outcome === 'enter') {
           finish()

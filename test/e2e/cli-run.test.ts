@@ -191,7 +191,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
   it('forwards signals, exits with the child, leaves no process behind, and keeps values out of argv', async () => {
     const { ref, env, secrets } = await environment()
     const pidFile = join(dir, 'child.pid')
-    const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); process.on('SIGTERM', () => { console.log('got TERM'); process.exit(42) }); console.log('ready'); setInterval(() => {}, 1000)`
+    const script = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); const timer = setInterval(() => {}, 1000); process.on('SIGTERM', () => { console.log('got TERM'); process.exitCode = 42; clearInterval(timer) }); console.log('ready')`
     const running = startCli(['run', '--env', ref, '--', NODE, '-e', script], { env, cwd: dir })
     await running.waitFor(/ready/)
     const childPid = Number(readFileSync(pidFile, 'utf8'))
@@ -209,7 +209,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
 
   it('forwards INT, HUP and QUIT as well, and exits with what the child made of them', async () => {
     const { ref, env } = await environment()
-    const script = `for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT']) process.on(s, () => { console.log('got ' + s); process.exit(10) }); console.log('ready'); setInterval(() => {}, 1000)`
+    const script = `const timer = setInterval(() => {}, 1000); for (const s of ['SIGINT', 'SIGHUP', 'SIGQUIT']) process.on(s, () => { console.log('got ' + s); process.exitCode = 10; clearInterval(timer) }); console.log('ready')`
     for (const signal of ['SIGINT', 'SIGHUP', 'SIGQUIT'] as const) {
       const running = startCli(['run', '--env', ref, '--', NODE, '-e', script], { env, cwd: dir })
       await running.waitFor(/ready/)
@@ -262,7 +262,7 @@ describe.each(engines)('coffer run (%s)', (engine) => {
     const { ref, env } = await environment()
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'coffer.js')
     // Counts the INTs it gets in the half second after the first one.
-    const script = `let count = 0; process.on('SIGINT', () => { if (count++ === 0) setTimeout(() => { console.log('sigints=' + count); process.exit(0) }, 500) }); console.log('ready'); setInterval(() => {}, 1000)`
+    const script = `let count = 0; process.on('SIGINT', () => { if (count++ === 0) setTimeout(() => { console.log('sigints=' + count); clearInterval(timer) }, 500) }); console.log('ready'); const timer = setInterval(() => {}, 1000)`
     const inner = ['exec', NODE, bin, 'run', '--env', ref, '--', NODE, '-e', script]
     // util-linux `script` runs coffer on a pseudo-terminal, as its foreground process group; a
     // ^C written to the terminal makes the kernel send INT to that whole group.

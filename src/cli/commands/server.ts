@@ -28,18 +28,24 @@ export async function runServer(args: ServerArgs, deps: CliDeps): Promise<void> 
   deps.output.line(`coffer listening on ${server.url}`)
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+    const received = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', received)
+      process.off('SIGTERM', received)
+      resolve(signal)
+    }
+    process.on('SIGINT', received)
+    process.on('SIGTERM', received)
   })
-  // A second signal while closing means "now": do not make people wait for a slow drain.
-  const force = (): void => process.exit(1)
-  process.once('SIGINT', force)
-  process.once('SIGTERM', force)
+  // No listener is left: a second signal while closing means "now", and Node ends the process by
+  // that signal's default action instead of waiting for a slow drain.
   deps.output.notice(`coffer: ${signal} received, shutting down`)
   await server.close()
-  // Closed pools and sockets let the process end by itself; a stray handle must not keep a
-  // stopped server alive, so give it a grace period, then end with the clean exit code.
-  setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref()
+  // Closed pools and sockets let the process end by itself. A handle something forgot to close
+  // must not keep a stopped server alive: after a grace period, say so and end by the signal.
+  setTimeout(() => {
+    deps.output.notice(`coffer: still running ${EXIT_GRACE_MS / 1000} s after closing; ending now`)
+    process.kill(process.pid, signal)
+  }, EXIT_GRACE_MS).unref()
 }
 
 function listenFailure(error: unknown): unknown {
