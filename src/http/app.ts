@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import { CofferError } from '../domain/errors.js'
 import type { Services } from '../services/index.js'
 import { authentication } from './auth.js'
-import { readBodies } from './body.js'
+import { BODY_METHODS, readBodies } from './body.js'
 import type { AppEnv } from './context.js'
 import { errorResponse, unsupportedMediaType, validationError } from './errors.js'
 import { registerDocs } from './routes/docs.js'
@@ -24,7 +24,6 @@ import { registerTeamRoutes } from './routes/teams.js'
 
 export const BODY_LIMIT_BYTES = 1024 * 1024
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
 
 export interface HttpAppOptions {

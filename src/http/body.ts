@@ -10,7 +10,8 @@ import { bodyLimit } from 'hono/body-limit'
 import { CofferError } from '../domain/errors.js'
 import type { AppEnv } from './context.js'
 
-const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** The methods whose requests may carry a body. */
+export const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 // Decodes as Request.text() does: UTF-8, a leading BOM dropped, invalid bytes replaced. Without
 // the stream option a decoder keeps no state between calls, so one serves every request.
 const utf8 = new TextDecoder()
